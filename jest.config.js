@@ -1,0 +1,12 @@
+/** TypeScript ESM through ts-jest; run with --experimental-vm-modules (see package.json). */
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }]
+  },
+  testMatch: ['<rootDir>/tests/**/*.test.ts'],
+  testTimeout: 60000,
+  maxWorkers: 2
+};
