@@ -1,0 +1,143 @@
+import { jidDecode, type BinaryNode } from '@whiskeysockets/baileys';
+import { SignalDevice } from './signal-device.js';
+import {
+  deriveLid,
+  SimContact,
+  type AccountSpec,
+  type ClientLink,
+  type ClientPresence,
+  type ClientReceipt,
+  type Companion,
+  type ContactSpec,
+  type HistorySpec,
+  type OutboxEntry,
+  type Phone,
+  type StanzaBuilder
+} from './model.js';
+
+/** Who a JID names from an account's point of view. */
+export type Party = { kind: 'phone' } | { kind: 'contact'; contact: SimContact };
+
+/**
+ * One simulated WhatsApp account: its own phone (device 0), its contacts, the
+ * linked client device, and what is waiting for that client while it is away.
+ */
+export class SimAccount {
+  readonly phone: Phone;
+  readonly lid: string;
+  readonly pushName: string;
+  /** The account's own phone; it signs the pairing and sends the history sync. */
+  readonly phoneDevice = new SignalDevice();
+  readonly history: HistorySpec;
+  companion?: Companion;
+  link?: ClientLink;
+  /** While true, inbound stanzas wait for the next login instead of going out live. */
+  offline = false;
+  readonly outbox: OutboxEntry[] = [];
+  readonly clientReceipts: ClientReceipt[] = [];
+  readonly clientPresence: ClientPresence[] = [];
+  private readonly contacts = new Map<Phone, SimContact>();
+  private readonly contactsByLid = new Map<string, SimContact>();
+  private readonly pending: StanzaBuilder[] = [];
+  private nextDeviceId = 2;
+
+  /**
+   * @param receiptDelayMs spacing of a contact's automatic receipts. Baileys holds its own
+   *   sent message in an event buffer for 100 ms; a receipt inside that window is merged
+   *   into the message instead of surfacing as its own status update, as on a real network
+   *   it never is.
+   */
+  constructor(
+    spec: AccountSpec,
+    private readonly autoContacts: boolean,
+    readonly receiptDelayMs: number
+  ) {
+    this.phone = spec.phone;
+    this.lid = deriveLid(spec.phone);
+    this.pushName = spec.pushName ?? `Account ${spec.phone.slice(-4)}`;
+    this.history = spec.history ?? {};
+    for (const contact of spec.contacts ?? []) this.addContact(contact);
+  }
+
+  get pnJid(): string {
+    return `${this.phone}@s.whatsapp.net`;
+  }
+
+  get lidJid(): string {
+    return `${this.lid}@lid`;
+  }
+
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  addContact(spec: ContactSpec): SimContact {
+    const contact = new SimContact(spec);
+    this.contacts.set(contact.phone, contact);
+    this.contactsByLid.set(contact.lid, contact);
+    return contact;
+  }
+
+  listContacts(): SimContact[] {
+    return [...this.contacts.values()];
+  }
+
+  /** A contact by phone; unknown numbers become contacts on WhatsApp when auto-contacts is on. */
+  contact(phone: Phone): SimContact | undefined {
+    return this.contacts.get(phone) ?? (this.autoContacts ? this.addContact({ phone }) : undefined);
+  }
+
+  /** Resolves a PN or LID JID (any device) to the own phone or a contact. */
+  party(jid: string): Party | undefined {
+    const decoded = jidDecode(jid);
+    if (!decoded) return undefined;
+    if (decoded.server === 'lid') {
+      if (decoded.user === this.lid) return { kind: 'phone' };
+      const contact = this.contactsByLid.get(decoded.user);
+      return contact && { kind: 'contact', contact };
+    }
+    if (decoded.server !== 's.whatsapp.net') return undefined;
+    if (decoded.user === this.phone) return { kind: 'phone' };
+    const contact = this.contact(decoded.user);
+    return contact && { kind: 'contact', contact };
+  }
+
+  deviceOf(party: Party): SignalDevice {
+    return party.kind === 'phone' ? this.phoneDevice : party.contact.device;
+  }
+
+  newDeviceId(): number {
+    return this.nextDeviceId++;
+  }
+
+  /** Sends live when the client is logged in and the account is online, else keeps it for the next login. */
+  deliver(build: StanzaBuilder): Promise<void> {
+    if (this.link && !this.offline) return this.link.sendBuilt(build);
+    this.pending.push(build);
+    return Promise.resolve();
+  }
+
+  /** Hands over everything kept while the client was away, marked offline, in order. */
+  async flushPending(link: ClientLink): Promise<number> {
+    const batch = this.pending.splice(0);
+    for (const build of batch) await link.sendBuilt(build, { offline: '1' });
+    return batch.length;
+  }
+
+  /** Forgets the linked device (logout or unlink): its sessions and anything queued for it. */
+  unlink(): void {
+    const companion = this.companion;
+    if (!companion) return;
+    this.phoneDevice.forget(companion.peer);
+    for (const contact of this.contacts.values()) contact.device.forget(companion.peer);
+    this.companion = undefined;
+    this.pending.length = 0;
+  }
+
+  /** Sends a stanza that needs no encryption (presence, chat state) only if the client is there now. */
+  sendIfOnline(node: BinaryNode): boolean {
+    if (!this.link || this.offline) return false;
+    this.link.send(node);
+    return true;
+  }
+}

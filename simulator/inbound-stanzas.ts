@@ -1,0 +1,145 @@
+import { deflateSync } from 'node:zlib';
+import { encodeWAMessage, proto, type BinaryNode } from '@whiskeysockets/baileys';
+import type { SimAccount } from './account.js';
+import type { Companion, HistoryChatSpec, SimContact, StanzaBuilder } from './model.js';
+import { newMessageId } from './model.js';
+
+const nowSeconds = (): string => String(Math.floor(Date.now() / 1000));
+
+/** A Signal-encrypted message from a contact's phone to the client: pkmsg first, then msg. */
+export function contactMessage(
+  contact: SimContact,
+  message: proto.IMessage,
+  id: string,
+  opts: { status?: boolean } = {}
+): StanzaBuilder {
+  return async (companion: Companion) => {
+    const { type, ciphertext } = await contact.device.encrypt(companion.peer, companion.bundle, encodeWAMessage(message));
+    const lid = contact.addressing === 'lid';
+    const sender = lid ? contact.lidJid : contact.pnJid;
+    // The alternate JID lets Baileys learn the LID mapping without a usync round trip.
+    const alt: Record<string, string> = lid ? { sender_pn: contact.pnJid, addressing_mode: 'lid' } : { sender_lid: contact.lidJid };
+    const attrs: Record<string, string> = opts.status
+      ? {
+          from: 'status@broadcast',
+          participant: sender,
+          ...(lid ? { participant_pn: contact.pnJid, addressing_mode: 'lid' } : { participant_lid: contact.lidJid })
+        }
+      : { from: sender, ...alt };
+    return {
+      tag: 'message',
+      attrs: { ...attrs, id, type: 'text', t: nowSeconds(), notify: contact.pushName },
+      content: [{ tag: 'enc', attrs: { v: '2', type }, content: ciphertext }]
+    };
+  };
+}
+
+/** A delivery, read or played receipt from a contact for messages the client sent to `chatJid`. */
+export function contactReceipt(chatJid: string, ids: string[], type?: 'read' | 'played'): StanzaBuilder {
+  return async () => {
+    const [first, ...rest] = ids;
+    return {
+      tag: 'receipt',
+      attrs: { from: chatJid, id: first ?? '', t: nowSeconds(), ...(type ? { type } : {}) },
+      content: rest.length ? [{ tag: 'list', attrs: {}, content: rest.map(id => ({ tag: 'item', attrs: { id } })) }] : undefined
+    };
+  };
+}
+
+/**
+ * A peer message from the account's own phone. It must come from the own PN,
+ * device 0, category "peer", or Baileys drops it as spoofed; `notify` carries the
+ * push name, which Baileys needs before it goes online and sends real receipts.
+ */
+export function phoneMessage(account: SimAccount, message: proto.IMessage): StanzaBuilder {
+  return async (companion: Companion) => {
+    const { type, ciphertext } = await account.phoneDevice.encrypt(companion.peer, companion.bundle, encodeWAMessage(message));
+    return {
+      tag: 'message',
+      attrs: {
+        from: account.pnJid,
+        id: newMessageId(),
+        type: 'text',
+        t: nowSeconds(),
+        category: 'peer',
+        notify: account.pushName
+      },
+      content: [{ tag: 'enc', attrs: { v: '2', type }, content: ciphertext }]
+    };
+  };
+}
+
+const historyNotification = (sync: proto.IHistorySync): proto.IMessage => ({
+  protocolMessage: {
+    type: proto.Message.ProtocolMessage.Type.HISTORY_SYNC_NOTIFICATION,
+    historySyncNotification: {
+      syncType: sync.syncType,
+      chunkOrder: sync.chunkOrder ?? 0,
+      progress: 100,
+      // Inline payloads need no media download, which has no server here.
+      initialHistBootstrapInlinePayload: deflateSync(proto.HistorySync.encode(sync).finish())
+    }
+  }
+});
+
+/** The initial history sync: chats with their messages and LID mappings, then push names. */
+export function historySync(account: SimAccount): proto.IMessage[] {
+  const contacts = account.listContacts().filter(c => c.onWhatsApp);
+  const chats: HistoryChatSpec[] = account.history.chats ?? contacts.map(c => ({ phone: c.phone }));
+  const messages = account.history.messages ?? [];
+  const now = Math.floor(Date.now() / 1000);
+  const conversations: proto.IConversation[] = chats.map(chat => {
+    const contact = account.contact(chat.phone);
+    const jid = `${chat.phone}@s.whatsapp.net`;
+    const own = messages
+      .filter(m => m.chat === chat.phone)
+      .map((m, i) => ({ ...m, timestamp: m.timestamp ?? now - 60 * (messages.length - i) }))
+      // WhatsApp lists a conversation's messages newest first.
+      .sort((a, b) => b.timestamp - a.timestamp);
+    return {
+      id: jid,
+      name: chat.name ?? contact?.pushName,
+      unreadCount: chat.unreadCount ?? 0,
+      conversationTimestamp: chat.timestamp ?? own[0]?.timestamp ?? now,
+      lidJid: contact?.lidJid,
+      pnJid: jid,
+      messages: own.map(m => ({
+        message: {
+          key: { remoteJid: jid, fromMe: m.fromMe ?? false, id: m.id ?? newMessageId() },
+          message: { conversation: m.text },
+          messageTimestamp: m.timestamp,
+          pushName: m.fromMe ? account.pushName : contact?.pushName,
+          status: m.fromMe ? proto.WebMessageInfo.Status.READ : proto.WebMessageInfo.Status.DELIVERY_ACK
+        }
+      }))
+    };
+  });
+  return [
+    historyNotification({
+      syncType: proto.HistorySync.HistorySyncType.INITIAL_BOOTSTRAP,
+      conversations,
+      phoneNumberToLidMappings: contacts.map(c => ({ pnJid: c.pnJid, lidJid: c.lidJid })),
+      progress: 100,
+      chunkOrder: 0
+    }),
+    historyNotification({
+      syncType: proto.HistorySync.HistorySyncType.PUSH_NAME,
+      pushnames: contacts.map(c => ({ id: c.pnJid, pushname: c.pushName })),
+      progress: 100,
+      chunkOrder: 1
+    })
+  ];
+}
+
+/** Presence or chat state of a contact, as WhatsApp pushes it. */
+export function presenceNode(contact: SimContact): BinaryNode {
+  const { state, lastSeen } = contact.presence;
+  const from = contact.fromJid;
+  if (state === 'available') return { tag: 'presence', attrs: { from } };
+  if (state === 'unavailable') return { tag: 'presence', attrs: { from, type: 'unavailable', last: String(lastSeen) } };
+  const child: BinaryNode =
+    state === 'recording'
+      ? { tag: 'composing', attrs: { media: 'audio' } }
+      : { tag: state === 'composing' ? 'composing' : 'paused', attrs: {} };
+  return { tag: 'chatstate', attrs: { from }, content: [child] };
+}

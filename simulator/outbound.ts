@@ -1,0 +1,57 @@
+import { getBinaryNodeChild, getBinaryNodeChildren, proto, unpadRandomMax16, type BinaryNode } from '@whiskeysockets/baileys';
+import type { SimAccount } from './account.js';
+import { contactReceipt } from './inbound-stanzas.js';
+import type { Companion, SimContact } from './model.js';
+
+const textOf = (message: proto.IMessage): string | null =>
+  message.conversation ?? message.extendedTextMessage?.text ?? message.editedMessage?.message?.protocolMessage?.editedMessage?.conversation ?? null;
+
+/**
+ * Decrypts a message stanza the client sent: each `<to>` copy by the device it
+ * names (a contact, or the own phone's `deviceSentMessage`), records what each
+ * contact received in the outbox, acks it, and answers with the contact's receipts.
+ */
+export async function receiveFromClient(account: SimAccount, companion: Companion, stanza: BinaryNode, send: (n: BinaryNode) => void): Promise<void> {
+  const id = stanza.attrs.id ?? '';
+  const to = stanza.attrs.to ?? '';
+  const copies: { jid: string; enc: BinaryNode }[] = [];
+  for (const participant of getBinaryNodeChildren(getBinaryNodeChild(stanza, 'participants'), 'to')) {
+    const enc = getBinaryNodeChild(participant, 'enc');
+    if (enc) copies.push({ jid: participant.attrs.jid ?? '', enc });
+  }
+  const direct = getBinaryNodeChild(stanza, 'enc');
+  if (direct) copies.push({ jid: to, enc: direct });
+
+  const reached: SimContact[] = [];
+  for (const { jid, enc } of copies) {
+    const party = account.party(jid);
+    if (!party || !(enc.content instanceof Uint8Array)) continue;
+    const plain = await account.deviceOf(party).decrypt(companion.peer, enc.attrs.type ?? 'msg', enc.content);
+    const message = proto.Message.decode(unpadRandomMax16(plain));
+    if (party.kind === 'phone') continue; // the own phone's copy: keeps its session in step, nothing to record
+    const contact = party.contact;
+    if (!contact.onWhatsApp) continue;
+    const repeat = contact.surfaced.has(id);
+    contact.surfaced.add(id);
+    account.outbox.push({
+      id,
+      to,
+      text: textOf(message),
+      message: proto.Message.toObject(message, { longs: Number, bytes: String, defaults: false }) as Record<string, unknown>,
+      timestamp: Date.now(),
+      repeat
+    });
+    reached.push(contact);
+  }
+
+  send({ tag: 'ack', attrs: { class: 'message', id, from: to, t: String(Math.floor(Date.now() / 1000)) } });
+
+  for (const contact of new Set(reached)) {
+    if (contact.receipts === 'none') continue;
+    const delay = account.receiptDelayMs;
+    setTimeout(() => {
+      void account.deliver(contactReceipt(to, [id]));
+      if (contact.receipts === 'auto') setTimeout(() => void account.deliver(contactReceipt(to, [id], 'read')), delay);
+    }, delay);
+  }
+}

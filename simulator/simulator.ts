@@ -1,0 +1,245 @@
+import { AddressInfo } from 'node:net';
+import { Curve, proto, type KeyPair } from '@whiskeysockets/baileys';
+import pino, { type Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import { SimAccount } from './account.js';
+import { ClientConnection, LOGGED_OUT } from './client-connection.js';
+import { contactMessage, contactReceipt, presenceNode } from './inbound-stanzas.js';
+import {
+  isPhone,
+  newMessageId,
+  type AccountSpec,
+  type ClientPresence,
+  type ClientReceipt,
+  type OutboxEntry,
+  type Phone,
+  type Presence,
+  type ReceiptMode,
+  type SimContact
+} from './model.js';
+import { SIM_ROOT_PUBLIC_KEY_HEX } from './root-key.js';
+
+export interface SimulatorOptions {
+  /** WebSocket port on 127.0.0.1; 0 picks a free one. */
+  port?: number;
+  host?: string;
+  /** QR refs per pairing attempt; Baileys shows one per rotation and ends with 408 after the last. */
+  qrRefs?: number;
+  /** Numbers nobody declared become contacts on WhatsApp when messaged or checked (default true). */
+  autoContacts?: boolean;
+  /** Delay before a contact's automatic delivery receipt, and again before its read receipt (default 200). */
+  receiptDelayMs?: number;
+  /** Base URL for profile pictures (the control API serves them); set by the control server. */
+  pictureBaseUrl?: string;
+  logger?: Logger;
+}
+
+export type KickReason = 'logout' | 'replaced' | 'restart' | 'drop';
+
+/** A refused simulator operation, with the HTTP status the control API answers. */
+export class SimulatorError extends Error {
+  constructor(
+    readonly status: number,
+    message: string
+  ) {
+    super(message);
+  }
+}
+
+const notFound = (what: string): SimulatorError => new SimulatorError(404, what);
+
+/**
+ * A loopback WhatsApp server: real Baileys clients connect to `url`, pair by QR
+ * with a simulated phone, log in and exchange Signal-encrypted messages with the
+ * account's simulated contacts. Every operation here is also on the control API.
+ */
+export class WhatsAppSimulator {
+  readonly logger: Logger;
+  readonly qrRefs: number;
+  readonly rootPublicKeyHex = SIM_ROOT_PUBLIC_KEY_HEX;
+  pictureBaseUrl: string;
+  private readonly accounts = new Map<Phone, SimAccount>();
+  private readonly refs = new Map<string, ClientConnection>();
+  private readonly serverStatic: KeyPair = Curve.generateKeyPair();
+  private readonly autoContacts: boolean;
+  private wss?: WebSocketServer;
+  private readonly connections = new Set<ClientConnection>();
+
+  constructor(private readonly options: SimulatorOptions = {}) {
+    this.logger = options.logger ?? pino({ level: 'silent' });
+    this.qrRefs = options.qrRefs ?? 6;
+    this.autoContacts = options.autoContacts ?? true;
+    this.pictureBaseUrl = options.pictureBaseUrl ?? 'http://127.0.0.1/pictures';
+  }
+
+  /** The WhatsApp WebSocket URL a client is given (Baileys' `waWebSocketUrl`). */
+  get url(): string {
+    const address = this.wss?.address() as AddressInfo | undefined;
+    if (!address) throw new Error('simulator not started');
+    return `ws://${this.options.host ?? '127.0.0.1'}:${address.port}/ws/chat`;
+  }
+
+  async start(): Promise<this> {
+    const wss = new WebSocketServer({ host: this.options.host ?? '127.0.0.1', port: this.options.port ?? 0 });
+    await new Promise<void>((resolve, reject) => {
+      wss.once('listening', resolve);
+      wss.once('error', reject);
+    });
+    wss.on('connection', ws => {
+      const conn = new ClientConnection(ws, this, this.serverStatic);
+      this.connections.add(conn);
+      ws.on('close', () => this.connections.delete(conn));
+    });
+    this.wss = wss;
+    this.logger.info({ url: this.url }, 'simulator listening');
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    for (const conn of this.connections) conn.drop();
+    const wss = this.wss;
+    this.wss = undefined;
+    if (wss) await new Promise<void>(resolve => wss.close(() => resolve()));
+  }
+
+  // --- ConnectionHost ---
+  accountByPhone(phone: string): SimAccount | undefined {
+    return this.accounts.get(phone);
+  }
+
+  registerRefs(refs: string[], conn: ClientConnection): void {
+    for (const ref of refs) this.refs.set(ref, conn);
+  }
+
+  releaseRefs(conn: ClientConnection): void {
+    for (const ref of conn.refs) this.refs.delete(ref);
+  }
+
+  pictureUrl(phone: string): string {
+    return `${this.pictureBaseUrl}/${phone}.png`;
+  }
+
+  // --- accounts ---
+  createAccount(spec: AccountSpec): SimAccount {
+    if (!isPhone(spec.phone)) throw new SimulatorError(400, `phone must be 6 to 15 digits: ${spec.phone}`);
+    if (this.accounts.has(spec.phone)) throw new SimulatorError(409, `account ${spec.phone} exists`);
+    for (const c of spec.contacts ?? []) {
+      if (!isPhone(c.phone)) throw new SimulatorError(400, `contact phone must be 6 to 15 digits: ${c.phone}`);
+      if (c.lid !== undefined && !/^\d{6,20}$/.test(c.lid)) throw new SimulatorError(400, `contact lid must be digits: ${c.lid}`);
+    }
+    const account = new SimAccount(spec, this.autoContacts, this.options.receiptDelayMs ?? 200);
+    this.accounts.set(spec.phone, account);
+    return account;
+  }
+
+  account(phone: Phone): SimAccount {
+    const account = this.accounts.get(phone);
+    if (!account) throw notFound(`no account ${phone}`);
+    return account;
+  }
+
+  listAccounts(): SimAccount[] {
+    return [...this.accounts.values()];
+  }
+
+  /** The account's phone scans a QR string a client showed; resolves once the client signed the pairing. */
+  async scan(phone: Phone, qr: string): Promise<{ deviceId: number }> {
+    const account = this.account(phone);
+    const [ref, noiseKeyB64, , advSecretB64] = (qr.split('#')[1] ?? qr).split(',');
+    const conn = ref ? this.refs.get(ref) : undefined;
+    if (!conn || !advSecretB64 || !noiseKeyB64) throw new SimulatorError(400, 'QR code not recognised or expired');
+    // The QR carries the client's Noise key: it must be the connection that showed it.
+    if (!conn.noiseKey?.equals(Buffer.from(noiseKeyB64, 'base64'))) throw new SimulatorError(400, 'QR code does not match its connection');
+    await conn.pair(account, Buffer.from(advSecretB64, 'base64'));
+    return { deviceId: account.companion?.deviceId ?? 0 };
+  }
+
+  private contactOf(account: SimAccount, from: Phone): SimContact {
+    if (!isPhone(from)) throw new SimulatorError(400, `from must be a phone number: ${from}`);
+    const contact = account.contact(from);
+    if (!contact) throw notFound(`no contact ${from} on account ${account.phone}`);
+    if (!contact.onWhatsApp) throw new SimulatorError(409, `contact ${from} is not on WhatsApp`);
+    return contact;
+  }
+
+  /** Contact `from` sends a text to the account; it goes out live or waits for the next login. */
+  async sendText(phone: Phone, from: Phone, text: string, id = newMessageId()): Promise<{ messageId: string }> {
+    const account = this.account(phone);
+    await account.deliver(contactMessage(this.contactOf(account, from), { conversation: text }, id));
+    return { messageId: id };
+  }
+
+  /** Contact `from` posts a text status (status@broadcast). */
+  async postStatus(phone: Phone, from: Phone, text: string): Promise<{ messageId: string }> {
+    const account = this.account(phone);
+    const id = newMessageId();
+    await account.deliver(contactMessage(this.contactOf(account, from), { extendedTextMessage: { text } }, id, { status: true }));
+    return { messageId: id };
+  }
+
+  /** Contact `from` deletes one of its messages for everyone. */
+  async revoke(phone: Phone, from: Phone, messageId: string): Promise<{ messageId: string }> {
+    const account = this.account(phone);
+    const contact = this.contactOf(account, from);
+    const id = newMessageId();
+    const message: proto.IMessage = {
+      protocolMessage: {
+        type: proto.Message.ProtocolMessage.Type.REVOKE,
+        key: { remoteJid: account.pnJid, fromMe: true, id: messageId }
+      }
+    };
+    await account.deliver(contactMessage(contact, message, id));
+    return { messageId: id };
+  }
+
+  /** Contact `from` changes presence; pushed only if the client is there now, as presence is not stored. */
+  presence(phone: Phone, from: Phone, presence: Presence): { delivered: boolean } {
+    const account = this.account(phone);
+    const contact = this.contactOf(account, from);
+    contact.presence = { state: presence, lastSeen: Math.floor(Date.now() / 1000) };
+    return { delivered: account.sendIfOnline(presenceNode(contact)) };
+  }
+
+  outbox(phone: Phone): OutboxEntry[] {
+    return [...this.account(phone).outbox];
+  }
+
+  clientReceipts(phone: Phone): ClientReceipt[] {
+    return [...this.account(phone).clientReceipts];
+  }
+
+  clientPresence(phone: Phone): ClientPresence[] {
+    return [...this.account(phone).clientPresence];
+  }
+
+  setReceipts(phone: Phone, from: Phone, mode: ReceiptMode): void {
+    this.contactOf(this.account(phone), from).receipts = mode;
+  }
+
+  /** Contact `from` reads messages the client sent it (a manual read receipt). */
+  async read(phone: Phone, from: Phone, messageIds: string[]): Promise<void> {
+    const account = this.account(phone);
+    const contact = this.contactOf(account, from);
+    if (!messageIds.length) throw new SimulatorError(400, 'messageIds is empty');
+    // The receipt names the chat the way the client addressed it.
+    const sent = account.outbox.find(e => e.id === messageIds[0]);
+    await account.deliver(contactReceipt(sent?.to ?? contact.pnJid, messageIds, 'read'));
+  }
+
+  /** Ends the client's session as WhatsApp would: logout 401, replaced 440, restart 515, or a dropped socket. */
+  kick(phone: Phone, reason: KickReason): { kicked: boolean } {
+    const account = this.account(phone);
+    const link = account.link;
+    if (reason === 'logout') account.unlink();
+    if (!link) return { kicked: false };
+    if (reason === 'drop') link.drop();
+    else if (reason === 'logout') link.close(LOGGED_OUT);
+    else if (reason === 'replaced') link.close({ tag: 'stream:error', attrs: {}, content: [{ tag: 'conflict', attrs: { type: 'replaced' } }] });
+    else link.close({ tag: 'stream:error', attrs: { code: '515' } });
+    return { kicked: true };
+  }
+
+  setOffline(phone: Phone, offline: boolean): void {
+    this.account(phone).offline = offline;
+  }
+}
