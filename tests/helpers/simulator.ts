@@ -22,3 +22,12 @@ export async function pairedClient(
   await client.waitFor('connection.update', u => u.connection === 'open');
   return client;
 }
+
+/** Polls until the condition holds; for state the simulator records asynchronously. */
+export async function waitUntil(cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise(r => setTimeout(r, 20));
+  }
+}

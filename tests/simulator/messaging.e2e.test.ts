@@ -1,6 +1,6 @@
 import { proto } from '@whiskeysockets/baileys';
 import type { TestClient } from '../helpers/baileys-client.js';
-import { pairedClient, startSimulator } from '../helpers/simulator.js';
+import { pairedClient, startSimulator, waitUntil } from '../helpers/simulator.js';
 import type { WhatsAppSimulator } from '../../simulator/simulator.js';
 
 const ME = '5521900000001';
@@ -139,11 +139,3 @@ test('profile picture URL for a contact; none for a number not on WhatsApp', asy
   expect(url).toContain(`${ANA}.png`);
   await expect(client.sock.profilePictureUrl(`${GHOST}@s.whatsapp.net`, 'image')).rejects.toBeTruthy();
 });
-
-async function waitUntil(cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise(r => setTimeout(r, 20));
-  }
-}
