@@ -1,0 +1,190 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { SimAccount } from './account.js';
+import { SimulatorError, type WhatsAppSimulator } from './simulator.js';
+
+const Phone = Type.String({ pattern: '^\\d{6,15}$', description: 'digits only' });
+const PhoneParams = Type.Object({ phone: Phone });
+const From = { from: Phone };
+const ContactSpec = Type.Object(
+  {
+    phone: Phone,
+    pushName: Type.Optional(Type.String({ maxLength: 100 })),
+    lid: Type.Optional(Type.String({ pattern: '^\\d{6,20}$' })),
+    onWhatsApp: Type.Optional(Type.Boolean()),
+    addressing: Type.Optional(Type.Union([Type.Literal('pn'), Type.Literal('lid')])),
+    picture: Type.Optional(Type.Boolean())
+  },
+  { additionalProperties: false }
+);
+const HistorySpec = Type.Object(
+  {
+    chats: Type.Optional(
+      Type.Array(
+        Type.Object({
+          phone: Phone,
+          name: Type.Optional(Type.String()),
+          unreadCount: Type.Optional(Type.Integer({ minimum: 0 })),
+          timestamp: Type.Optional(Type.Integer({ minimum: 0 }))
+        }),
+        { maxItems: 10_000 }
+      )
+    ),
+    messages: Type.Optional(
+      Type.Array(
+        Type.Object({
+          chat: Phone,
+          text: Type.String({ maxLength: 65_536 }),
+          fromMe: Type.Optional(Type.Boolean()),
+          id: Type.Optional(Type.String({ pattern: '^[0-9A-Za-z]{6,64}$' })),
+          timestamp: Type.Optional(Type.Integer({ minimum: 0 }))
+        }),
+        { maxItems: 50_000 }
+      )
+    )
+  },
+  { additionalProperties: false }
+);
+const Text = Type.String({ minLength: 1, maxLength: 65_536 });
+const MessageId = Type.String({ minLength: 1, maxLength: 128 });
+
+/** 1×1 transparent PNG served as every profile picture. */
+const PIXEL = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+
+const reasonPhrase: Record<number, string> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  500: 'Internal Server Error'
+};
+
+const summary = (a: SimAccount) => ({
+  phone: a.phone,
+  lid: a.lidJid,
+  pushName: a.pushName,
+  paired: !!a.companion,
+  deviceId: a.companion?.deviceId ?? null,
+  connected: !!a.link,
+  offline: a.offline,
+  pending: a.pendingCount,
+  contacts: a.listContacts().map(c => ({
+    phone: c.phone,
+    lid: c.lidJid,
+    pushName: c.pushName,
+    onWhatsApp: c.onWhatsApp,
+    addressing: c.addressing,
+    receipts: c.receipts
+  }))
+});
+
+/**
+ * The simulator's HTTP control API: the same operations as the in-process API,
+ * as JSON on a loopback port. Every refusal is `{status, error, message}`.
+ */
+export function buildControlApi(sim: WhatsAppSimulator): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024 }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, _req, reply) => {
+    const status = err instanceof SimulatorError ? err.status : err.validation ? 400 : (err.statusCode ?? 500);
+    const message = status >= 500 ? 'internal error' : err.message;
+    if (status >= 500) sim.logger.error({ err }, 'control API error');
+    void reply.status(status).send({ status, error: reasonPhrase[status] ?? 'Error', message });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply.status(404).send({ status: 404, error: 'Not Found', message: `no route ${req.method} ${req.url}` });
+  });
+
+  app.get('/health', async () => ({ status: 'ok', url: sim.url, rootPublicKey: sim.rootPublicKeyHex, accounts: sim.listAccounts().length }));
+
+  app.post(
+    '/accounts',
+    {
+      schema: {
+        body: Type.Object(
+          {
+            phone: Phone,
+            pushName: Type.Optional(Type.String({ maxLength: 100 })),
+            contacts: Type.Optional(Type.Array(ContactSpec, { maxItems: 10_000 })),
+            history: Type.Optional(HistorySpec)
+          },
+          { additionalProperties: false }
+        )
+      }
+    },
+    async (req, reply) => reply.status(201).send(summary(sim.createAccount(req.body)))
+  );
+  app.get('/accounts', async () => sim.listAccounts().map(summary));
+  app.get('/accounts/:phone', { schema: { params: PhoneParams } }, async req => summary(sim.account(req.params.phone)));
+
+  app.post(
+    '/scan',
+    { schema: { body: Type.Object({ phone: Phone, qr: Type.String({ minLength: 1, maxLength: 4096 }) }) } },
+    async req => sim.scan(req.body.phone, req.body.qr)
+  );
+
+  app.post('/accounts/:phone/messages', { schema: { params: PhoneParams, body: Type.Object({ ...From, text: Text }) } }, async req =>
+    sim.sendText(req.params.phone, req.body.from, req.body.text)
+  );
+  app.post('/accounts/:phone/status', { schema: { params: PhoneParams, body: Type.Object({ ...From, text: Text }) } }, async req =>
+    sim.postStatus(req.params.phone, req.body.from, req.body.text)
+  );
+  app.post(
+    '/accounts/:phone/presence',
+    {
+      schema: {
+        params: PhoneParams,
+        body: Type.Object({
+          ...From,
+          presence: Type.Union(['available', 'unavailable', 'composing', 'recording', 'paused'].map(p => Type.Literal(p)))
+        })
+      }
+    },
+    async req => sim.presence(req.params.phone, req.body.from, req.body.presence as Parameters<WhatsAppSimulator['presence']>[2])
+  );
+  app.post('/accounts/:phone/revoke', { schema: { params: PhoneParams, body: Type.Object({ ...From, messageId: MessageId }) } }, async req =>
+    sim.revoke(req.params.phone, req.body.from, req.body.messageId)
+  );
+  app.get('/accounts/:phone/outbox', { schema: { params: PhoneParams } }, async req => sim.outbox(req.params.phone));
+  app.post(
+    '/accounts/:phone/receipts',
+    {
+      schema: {
+        params: PhoneParams,
+        body: Type.Object({ ...From, mode: Type.Union([Type.Literal('auto'), Type.Literal('delivery'), Type.Literal('none')]) })
+      }
+    },
+    async req => {
+      sim.setReceipts(req.params.phone, req.body.from, req.body.mode);
+      return { from: req.body.from, mode: req.body.mode };
+    }
+  );
+  app.get('/accounts/:phone/receipts', { schema: { params: PhoneParams } }, async req => sim.clientReceipts(req.params.phone));
+  app.get('/accounts/:phone/chatstates', { schema: { params: PhoneParams } }, async req => sim.clientPresence(req.params.phone));
+  app.post(
+    '/accounts/:phone/read',
+    { schema: { params: PhoneParams, body: Type.Object({ ...From, messageIds: Type.Array(MessageId, { minItems: 1, maxItems: 1000 }) }) } },
+    async req => {
+      await sim.read(req.params.phone, req.body.from, req.body.messageIds);
+      return { read: req.body.messageIds.length };
+    }
+  );
+  app.post(
+    '/accounts/:phone/kick',
+    {
+      schema: {
+        params: PhoneParams,
+        body: Type.Object({ reason: Type.Union(['logout', 'replaced', 'restart', 'drop'].map(r => Type.Literal(r))) })
+      }
+    },
+    async req => sim.kick(req.params.phone, req.body.reason as Parameters<WhatsAppSimulator['kick']>[1])
+  );
+  app.post('/accounts/:phone/offline', { schema: { params: PhoneParams, body: Type.Object({ offline: Type.Boolean() }) } }, async req => {
+    sim.setOffline(req.params.phone, req.body.offline);
+    return { offline: req.body.offline };
+  });
+  app.get('/pictures/:file', async (_req, reply) => reply.type('image/png').send(PIXEL));
+
+  return app;
+}

@@ -1,0 +1,47 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+
+export interface Spawned {
+  child: ChildProcess;
+  /** KEY=value lines the process printed on stdout. */
+  vars: Record<string, string>;
+  stderr: () => string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Runs a TypeScript entry point as its own Node process and waits until it has printed `waitFor`. */
+export async function spawnTs(entry: string, env: Record<string, string>, waitFor: string, timeoutMs = 20_000): Promise<Spawned> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  });
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', d => (err += d));
+  const vars: Record<string, string> = {};
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${entry} did not print ${waitFor}: ${err}`)), timeoutMs);
+    child.once('exit', code => reject(new Error(`${entry} exited with ${code}: ${err}`)));
+    child.stdout!.on('data', d => {
+      out += d;
+      for (const line of out.split('\n')) {
+        const m = /^([A-Z_]+)=(\S+)$/.exec(line.trim());
+        if (m) vars[m[1]!] = m[2]!;
+      }
+      if (vars[waitFor]) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  return {
+    child,
+    vars,
+    stderr: () => err,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill(signal);
+      await once(child, 'exit');
+    }
+  };
+}
