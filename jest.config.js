@@ -8,5 +8,7 @@ export default {
   },
   testMatch: ['<rootDir>/tests/**/*.test.ts'],
   testTimeout: 60000,
-  maxWorkers: 2
+  maxWorkers: 2,
+  // Baileys leaves keep-alive and buffer timers behind after a socket ends; they must not hold the run open.
+  forceExit: true
 };
