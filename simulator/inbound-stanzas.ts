@@ -11,10 +11,14 @@ export function contactMessage(
   contact: SimContact,
   message: proto.IMessage,
   id: string,
-  opts: { status?: boolean } = {}
+  opts: { status?: boolean; plaintext?: boolean } = {}
 ): StanzaBuilder {
   return async (companion: Companion) => {
-    const { type, ciphertext } = await contact.device.encrypt(companion.peer, companion.bundle, encodeWAMessage(message));
+    // <plaintext> is what WhatsApp uses for newsletters; Baileys accepts it from anyone,
+    // which makes it a Signal-free baseline for benchmarks.
+    const body: BinaryNode = opts.plaintext
+      ? { tag: 'plaintext', attrs: {}, content: proto.Message.encode(message).finish() }
+      : await encrypted(contact, companion, message);
     const lid = contact.addressing === 'lid';
     const sender = lid ? contact.lidJid : contact.pnJid;
     // The alternate JID lets Baileys learn the LID mapping without a usync round trip.
@@ -29,9 +33,14 @@ export function contactMessage(
     return {
       tag: 'message',
       attrs: { ...attrs, id, type: 'text', t: nowSeconds(), notify: contact.pushName },
-      content: [{ tag: 'enc', attrs: { v: '2', type }, content: ciphertext }]
+      content: [body]
     };
   };
+}
+
+async function encrypted(contact: SimContact, companion: Companion, message: proto.IMessage): Promise<BinaryNode> {
+  const { type, ciphertext } = await contact.device.encrypt(companion.peer, companion.bundle, encodeWAMessage(message));
+  return { tag: 'enc', attrs: { v: '2', type }, content: ciphertext };
 }
 
 /** A delivery, read or played receipt from a contact for messages the client sent to `chatJid`. */

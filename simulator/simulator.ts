@@ -163,9 +163,10 @@ export class WhatsAppSimulator {
   }
 
   /** Contact `from` sends a text to the account; it goes out live or waits for the next login. */
-  async sendText(phone: Phone, from: Phone, text: string, id = newMessageId()): Promise<{ messageId: string }> {
+  async sendText(phone: Phone, from: Phone, text: string, opts: { id?: string; plaintext?: boolean } = {}): Promise<{ messageId: string }> {
     const account = this.account(phone);
-    await account.deliver(contactMessage(this.contactOf(account, from), { conversation: text }, id));
+    const id = opts.id ?? newMessageId();
+    await account.deliver(contactMessage(this.contactOf(account, from), { conversation: text }, id, { plaintext: opts.plaintext }));
     return { messageId: id };
   }
 
