@@ -6,6 +6,7 @@ export default {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }]
   },
+  setupFiles: ['<rootDir>/tests/setup/quiet-libsignal.ts'],
   testMatch: ['<rootDir>/tests/**/*.test.ts'],
   testTimeout: 60000,
   maxWorkers: 2,

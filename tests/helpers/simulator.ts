@@ -1,9 +1,7 @@
 import { WhatsAppSimulator, type SimulatorOptions } from '../../simulator/simulator.js';
 import type { AccountSpec } from '../../simulator/model.js';
-import { quietLibsignal } from '../../simulator/quiet-libsignal.js';
 import { TestClient } from './baileys-client.js';
 
-quietLibsignal();
 
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<WhatsAppSimulator> {
   return new WhatsAppSimulator(opts).start();
