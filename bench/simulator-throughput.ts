@@ -10,6 +10,7 @@
  *
  *   npx tsx bench/simulator-throughput.ts [accounts=100] [messagesPerAccount=20]
  */
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { quietLibsignal } from '../simulator/quiet-libsignal.js';
 import { TestClient } from '../tests/helpers/baileys-client.js';
@@ -44,10 +45,17 @@ for (let i = 0; i < accounts; i++) {
 const pairSeconds = (performance.now() - pairStart) / 1000;
 await new Promise(r => setTimeout(r, 3000)); // every client finishes its initial sync first
 
+/** CPU seconds (user + system) a process has used, from /proc, so both sides of the loopback are seen. */
+const cpuOf = (pid: number): number => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
 const surfaced = (c: TestClient) => c.all('messages.upsert').reduce((n, u) => n + (u.type === 'notify' ? u.messages.length : 0), 0);
 
 async function round(plaintext: boolean) {
   const before = fleet.map(f => surfaced(f.client));
+  const simCpu = cpuOf(sim.child.pid!);
+  const ownCpu = cpuOf(process.pid);
   const start = performance.now();
   await Promise.all(
     fleet.map(async ({ phone, contacts }) => {
@@ -61,7 +69,13 @@ async function round(plaintext: boolean) {
   );
   const seconds = (performance.now() - start) / 1000;
   const delivered = fleet.reduce((n, f, i) => n + surfaced(f.client) - before[i]!, 0);
-  return { delivered, seconds: +seconds.toFixed(2), perSecond: Math.round(delivered / seconds) };
+  return {
+    delivered,
+    seconds: +seconds.toFixed(2),
+    perSecond: Math.round(delivered / seconds),
+    simulatorCpuSeconds: +(cpuOf(sim.child.pid!) - simCpu).toFixed(2),
+    clientsCpuSeconds: +(cpuOf(process.pid) - ownCpu).toFixed(2)
+  };
 }
 
 // Signal first: each contact's first message is a pkmsg, later ones msg, as in real traffic.
