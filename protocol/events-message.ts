@@ -1,0 +1,53 @@
+import { Type } from 'typebox';
+import { Jid, MessageId } from './common.js';
+
+/** Who sent a message and in which chat. In a group `wuid` is the group and `participant` the sender. */
+export const MessageHeader = Type.Object({
+  messageId: MessageId,
+  fromMe: Type.Boolean(),
+  wuid: Jid,
+  pushName: Type.Union([Type.String(), Type.Null()]),
+  participant: Type.Optional(Jid),
+  /** Present when `wuid` could only be given as a LID. */
+  lid: Type.Optional(Jid)
+});
+
+/** A message as the map shows it: the text for `conversation`, the content object for every other type. */
+export const MessageItem = Type.Object({
+  header: MessageHeader,
+  body: Type.Object({
+    messageType: Type.String({ minLength: 1 }),
+    message: Type.Union([Type.String(), Type.Record(Type.String(), Type.Unknown()), Type.Null()])
+  }),
+  context: Type.Object({
+    sourceDevice: Type.String(),
+    /** Seconds, as WhatsApp sends it. */
+    messageTimestamp: Type.Integer(),
+    fromGroup: Type.Boolean()
+  })
+});
+
+/** new.message: a message arrived live. */
+export const NewMessageData = MessageItem;
+/** status.broadcast: a contact published a status. */
+export const StatusBroadcastData = MessageItem;
+/** messages.set: messages loaded from history or delivered while offline, in batches. */
+export const MessagesSetData = Type.Array(MessageItem);
+
+export const MESSAGE_STATUSES = ['PENDING', 'SERVER_ACK', 'DELIVERY_ACK', 'READ', 'PLAYED', 'ERROR'] as const;
+
+/** messages.update: one status change of one message. */
+export const MessagesUpdateData = Type.Object({
+  update: Type.Object({
+    status: Type.Union(MESSAGE_STATUSES.map(s => Type.Literal(s))),
+    header: Type.Object({ messageId: MessageId, wuid: Jid, fromMe: Type.Boolean() }),
+    /** Milliseconds. */
+    dateTime: Type.Integer()
+  })
+});
+
+/** messages.delete: messages deleted (revokes included), or a whole chat cleared. */
+export const MessagesDeleteData = Type.Union([
+  Type.Array(Type.Object({ messageId: MessageId, fromMe: Type.Boolean(), wuid: Jid })),
+  Type.Object({ wuid: Jid, all: Type.Literal(true) })
+]);

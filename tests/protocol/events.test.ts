@@ -1,0 +1,72 @@
+import { EVENT_NAMES, EventDataSchemas, validateEvent } from '../../protocol/index.js';
+
+const instance = { name: 'codechat', owner: '553195918699@s.whatsapp.net' };
+const env = (event: string, data: unknown) => ({ event, instance, data, seq: 1, timestamp: 1672004593497 });
+const message = {
+  header: { messageId: '0542F8EF37C48548301A9C957C33EB17', fromMe: false, wuid: '123@s.whatsapp.net', pushName: 'pushName' },
+  body: { messageType: 'conversation', message: 'Test' },
+  context: { sourceDevice: 'android', messageTimestamp: 1666479478, fromGroup: false }
+};
+const queue = {
+  queueId: '78e37ede-32d9-4636-83f0-39469daf89f6',
+  progress: 100,
+  queueTimestamp: 1672004593500,
+  data: {
+    jids: ['123@s.whatsapp.net', '456@s.whatsapp.net'],
+    message: { messageType: 'extendedTextMessage', message: { text: 'hi' } },
+    messageIds: ['BAESGT65172ED24G', 'LGMI5Y6I4W5IT5YI']
+  }
+};
+
+// The event map's samples, with EVENTS.md's corrections applied.
+const samples: [string, unknown][] = [
+  ['connection.update', { instance: { name: 'codechat', id: 'unique id' }, state: 'open', statusReason: 200 }],
+  ['qrcode.updated', { name: 'codechat', qrcode: { code: '2@J9pWS+08tuf2uUrFCw91UxzkLmuW', base64: 'data:image/png;base64,iVBORw0KGgo=' } }],
+  ['chats.set', [{ participant: [], id: '123@s.whatsapp.net' }]],
+  ['chats.update', [{ id: '123@s.whatsapp.net', conversationTimestamp: 1666473399, unreadCount: 1 }]],
+  ['chats.delete', ['123@s.whatsapp.net']],
+  ['presence.update', { jid: '123@s.whatsapp.net', presences: { '123@s.whatsapp.net': { lastKnownPresence: 'composing', lastSeen: 1672004025 } } }],
+  ['contacts.set', [{ phoneNumber: '5531900000000', wuid: '5531900000000@s.whatsapp.net', profilePictureUrl: 'https://pps.whatsapp.net/x.jpg', instanceName: 'codechat' }]],
+  ['contacts.upsert', [{ contactName: 'name', phoneNumber: '123', wuid: '123@s.whatsapp.net', instanceName: 'codechat' }]],
+  ['contacts.update', [{ contactName: 'update name', phoneNumber: '123', wuid: '123@s.whatsapp.net', profilePictureUrl: 'update url', instanceName: 'codechat' }]],
+  ['new.message', message],
+  ['messages.update', { update: { status: 'READ', header: { messageId: '3A8B7F4631EA2A840895', wuid: '553197853327@s.whatsapp.net', fromMe: true }, dateTime: 1672002761941 } }],
+  ['messages.delete', [{ messageId: '0542F8EF37C48548301A9C957C33EB17', fromMe: false, wuid: '123@s.whatsapp.net' }]],
+  ['messages.delete', { wuid: '123@s.whatsapp.net', all: true }],
+  ['messages.set', [message]],
+  ['status.broadcast', message],
+  ['send.message:START', { queue: { ...queue, progress: 0, status: 'STARTED' } }],
+  ['send.message:PROCESSING', { queue: { ...queue, progress: 67, messageId: 'BAE58965172ED18B' } }],
+  ['send.message:COMPLETED', { queue }],
+  ['send.message:ERROR', { number: '123@s.whatsapp.net', message: 'The number entered is not a valid whatsapp contact', status: 404, error: 'Not Found', queueId: queue.queueId }],
+  ['paused.queue', { action: 'pause', queue: { ...queue, progress: 43 } }],
+  ['resumed.queue', { action: 'resume', queue: { ...queue, progress: 43 } }],
+  ['deleted.queue', { action: 'delete', queue: { ...queue, progress: 95 } }]
+];
+
+test('the map covers every canonical event of EVENTS.md, and nothing else', () => {
+  expect(EVENT_NAMES).toHaveLength(21);
+  expect(new Set(samples.map(([name]) => name))).toEqual(new Set(EVENT_NAMES));
+  for (const name of EVENT_NAMES) expect(EventDataSchemas[name]).toBeDefined();
+});
+
+test.each(samples)('the corrected sample of %s validates', (event, data) => {
+  expect(validateEvent(env(event, data))).toEqual({ ok: true });
+});
+
+test.each([
+  ['a slip of the map: connections.update', env('connections.update', samples[0]![1])],
+  ['a slip of the map: message.update', env('message.update', samples[10]![1])],
+  ['wrong state', env('connection.update', { instance: { name: 'codechat', id: 'x' }, state: 'opened', statusReason: 200 })],
+  ['a QR that is not a PNG data URL', env('qrcode.updated', { name: 'codechat', qrcode: { code: 'x', base64: 'iVBOR' } })],
+  ['a message without header', env('new.message', { body: message.body, context: message.context })],
+  ['a timestamp as a string', env('new.message', { ...message, context: { ...message.context, messageTimestamp: '1666479478' } })],
+  ['an unknown status', env('messages.update', { update: { status: 'SEEN', header: { messageId: 'a', wuid: 'b@lid', fromMe: true }, dateTime: 1 } })],
+  ['seq 0', { ...env('chats.delete', []), seq: 0 }],
+  ['no instance', { event: 'chats.delete', data: [], seq: 1, timestamp: 1 }],
+  ['progress above 100', env('send.message:COMPLETED', { queue: { ...queue, progress: 101 } })]
+])('rejected: %s', (_why, envelope) => {
+  const result = validateEvent(envelope);
+  expect(result.ok).toBe(false);
+  if (!result.ok) expect(result.errors.length).toBeGreaterThan(0);
+});
