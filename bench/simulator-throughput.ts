@@ -12,7 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { quietLibsignal } from '../simulator/quiet-libsignal.js';
+import { quietLibsignal } from '../server/logging/quiet-libsignal.js';
 import { TestClient } from '../tests/helpers/baileys-client.js';
 import { spawnTs } from '../tests/helpers/processes.js';
 

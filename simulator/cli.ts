@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { buildControlApi } from './control-api.js';
-import { quietLibsignal } from './quiet-libsignal.js';
+import { quietLibsignal } from '../server/logging/quiet-libsignal.js';
 import { WhatsAppSimulator } from './simulator.js';
 
 /**

@@ -1,0 +1,40 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import type { Config } from './config.js';
+import { toErrorBody } from './errors.js';
+import { quietLibsignal } from './logging/quiet-libsignal.js';
+import hub from './plugins/hub.js';
+import storage from './plugins/storage.js';
+import transports from './plugins/transports.js';
+
+export interface BuildOptions {
+  config: Config;
+  /** Reconnect backoff and QR rotation, shortened by tests. */
+  backoff?: { baseMs: number; maxMs: number };
+  qrTimeoutMs?: number;
+  logger?: Logger;
+}
+
+/** Builds the hub: third-party setup, then our services, then the surfaces. */
+export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
+  const logger = opts.logger ?? pino({ level: opts.config.LOG_LEVEL });
+  quietLibsignal(line => logger.trace({ line }, 'libsignal'));
+  // Baileys is chatty at info; its lines matter only when debugging the hub.
+  const baileysLogger = logger.child({}, { level: ['debug', 'trace'].includes(opts.config.LOG_LEVEL) ? opts.config.LOG_LEVEL : 'error' });
+  const app = Fastify({ loggerInstance: logger, disableRequestLogging: true, bodyLimit: 1024 * 1024 });
+
+  app.setErrorHandler((err, req, reply) => {
+    const body = toErrorBody(err);
+    if (body.status >= 500) req.log.error({ err }, 'request failed');
+    void reply.status(body.status).send(body);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply.status(404).send({ status: 404, error: 'Not Found', message: `no route ${req.method} ${req.url.split('?')[0]}` });
+  });
+
+  await app.register(storage, { dataDir: opts.config.DATA_DIR });
+  await app.register(hub, { config: opts.config, baileysLogger, backoff: opts.backoff, qrTimeoutMs: opts.qrTimeoutMs });
+  await app.register(transports);
+  app.get('/health', async () => ({ status: 'ok' }));
+  return app as unknown as FastifyInstance;
+}

@@ -1,0 +1,39 @@
+import { Compile } from 'typebox/compile';
+import { COMMAND_NAMES, CommandSchemas, type CommandArgs, type CommandName, type CommandResult } from '../../protocol/index.js';
+import { assertMayUse, type Principal } from '../auth/principal.js';
+import { Errors } from '../errors.js';
+
+export type CommandHandler<C extends CommandName> = (args: CommandArgs<C>, principal: Principal) => Promise<CommandResult<C>> | CommandResult<C>;
+export type CommandHandlers = { [C in CommandName]: CommandHandler<C> };
+
+const validators = new Map(COMMAND_NAMES.map(name => [name, Compile(CommandSchemas[name].args)]));
+
+const describe = (errors: Iterable<{ instancePath: string; message: string }>): string =>
+  [...errors]
+    .slice(0, 5)
+    .map(e => `${e.instancePath ? e.instancePath.slice(1).replaceAll('/', '.') : 'body'} ${e.message}`)
+    .join('; ');
+
+/**
+ * The one way into the hub's behaviour. REST, Socket.IO and WebSocket adapters
+ * all call `run`: it checks the command exists, validates its arguments against
+ * the protocol schema, checks the caller may touch the instance, then calls the
+ * handler. Transports only map the result or the error to their wire.
+ */
+export class CommandLayer {
+  constructor(private readonly handlers: CommandHandlers) {}
+
+  has(name: string): name is CommandName {
+    return validators.has(name as CommandName);
+  }
+
+  async run(name: string, args: unknown, principal: Principal): Promise<unknown> {
+    if (!this.has(name)) throw new Errors.badRequest(`unknown command ${JSON.stringify(name).slice(0, 80)}`);
+    const validator = validators.get(name)!;
+    const input = args ?? {};
+    if (!validator.Check(input)) throw new Errors.badRequest(describe(validator.Errors(input)));
+    const instance = (input as { instance?: string }).instance;
+    if (instance !== undefined) assertMayUse(principal, instance);
+    return (this.handlers[name] as CommandHandler<CommandName>)(input as never, principal);
+  }
+}

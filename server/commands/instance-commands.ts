@@ -1,0 +1,42 @@
+import type { CommandHandlers } from './command-layer.js';
+import { assertAdmin } from '../auth/principal.js';
+import type { InstanceRegistry, LiveInstance } from '../instances/instance-registry.js';
+
+const info = (inst: LiveInstance) => ({
+  name: inst.row.name,
+  id: inst.row.id,
+  state: inst.session.state === 'close' && inst.row.state === 'refused' ? 'refused' : inst.session.state,
+  owner: inst.row.owner,
+  pushName: inst.row.push_name
+});
+
+/** instance.*: create, list, connect, state, logout, delete. */
+export function instanceCommands(registry: InstanceRegistry): Pick<
+  CommandHandlers,
+  'instance.create' | 'instance.list' | 'instance.connect' | 'instance.state' | 'instance.logout' | 'instance.delete'
+> {
+  return {
+    'instance.create': ({ instanceName }, principal) => {
+      assertAdmin(principal);
+      const { inst, token } = registry.create(instanceName);
+      return { instance: info(inst), token };
+    },
+    'instance.list': (_args, principal) =>
+      registry
+        .list()
+        .filter(i => principal.kind === 'admin' || i.row.name === principal.instance)
+        .map(info),
+    'instance.connect': async ({ instance }) => {
+      const inst = registry.connect(instance);
+      // Give a starting session a moment to show its first QR, so one call can answer it.
+      for (let i = 0; i < 50 && !inst.qr && inst.session.state === 'connecting'; i++) await new Promise(r => setTimeout(r, 100));
+      return { instance: info(inst), qrcode: inst.qr };
+    },
+    'instance.state': ({ instance }) => info(registry.get(instance)),
+    'instance.logout': async ({ instance }) => info(await registry.logout(instance)),
+    'instance.delete': async ({ instance }) => {
+      await registry.delete(instance);
+      return { deleted: instance };
+    }
+  };
+}

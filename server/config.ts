@@ -1,0 +1,23 @@
+import envSchema from 'env-schema';
+import { Type, type Static } from 'typebox';
+
+/** The hub's configuration, from the environment, checked once at boot. */
+export const ConfigSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'HTTP, Socket.IO and WebSocket port' }),
+  HOST: Type.String({ default: '0.0.0.0', description: 'listen address' }),
+  DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'folder of the SQLite file' }),
+  API_KEY: Type.Optional(Type.String({ minLength: 16, description: 'admin API key; generated on first start when unset' })),
+  LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+  QR_MAX_COUNT: Type.Integer({ minimum: 1, maximum: 100, default: 6, description: 'QR codes shown before giving up (refused)' }),
+  WA_WS_URL: Type.Optional(Type.String({ pattern: '^wss?://', description: "WhatsApp's WebSocket URL (Baileys' default when unset)" })),
+  WA_ROOT_PUBLIC_KEY: Type.Optional(
+    Type.String({ pattern: '^[0-9a-fA-F]{64}$', description: "hex root key Baileys checks the server's certificates against" })
+  )
+});
+export type Config = Static<typeof ConfigSchema>;
+
+/** Reads and validates the configuration; throws with every problem named. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const data = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  return envSchema<Config>({ schema: ConfigSchema as object, data });
+}

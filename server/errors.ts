@@ -1,0 +1,48 @@
+import createError from '@fastify/error';
+
+/**
+ * Every refusal the hub gives, with a stable code and HTTP status. Callers branch
+ * on `code`; the same codes travel in socket acknowledgements. The wire shape
+ * is always the event map's `{status, error, message}`.
+ */
+export const Errors = {
+  badRequest: createError<[string]>('HUB_BAD_REQUEST', '%s', 400),
+  unauthorized: createError('HUB_UNAUTHORIZED', 'missing or invalid API key or token', 401),
+  forbidden: createError<[string]>('HUB_FORBIDDEN', 'this token may not use instance %s', 403),
+  instanceNotFound: createError<[string]>('HUB_INSTANCE_NOT_FOUND', 'instance %s does not exist', 404),
+  numberNotOnWhatsApp: createError<[string]>('HUB_NOT_ON_WHATSAPP', 'The number %s is not a valid whatsapp contact', 404),
+  instanceExists: createError<[string]>('HUB_INSTANCE_EXISTS', 'instance %s already exists', 409),
+  notConnected: createError<[string, string]>('HUB_NOT_CONNECTED', 'instance %s is not connected (state: %s)', 409),
+  tooManyRequests: createError('HUB_RATE_LIMITED', 'too many requests', 429),
+  sendFailed: createError<[string]>('HUB_SEND_FAILED', 'WhatsApp did not accept the message: %s', 502)
+} as const;
+
+const PHRASES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable'
+};
+
+/** The event map's error shape. */
+export interface ErrorBody {
+  status: number;
+  error: string;
+  message: string;
+}
+
+/** Maps anything thrown to the wire shape; 5xx details stay in the logs, not with the client. */
+export function toErrorBody(err: unknown): ErrorBody {
+  const e = err as { statusCode?: number; status?: number; message?: string; validation?: unknown };
+  const raw = e?.statusCode ?? e?.status;
+  const status = typeof raw === 'number' && raw >= 400 && raw < 600 ? raw : e?.validation ? 400 : 500;
+  const message = status >= 500 && status !== 502 ? 'internal error' : (e?.message ?? 'error');
+  return { status, error: PHRASES[status] ?? 'Error', message };
+}

@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import { jidNormalizedUser } from '@whiskeysockets/baileys';
+import type { Logger } from 'pino';
+import QRCode from 'qrcode';
+import type { InstanceRef, PendingEvent } from '../../protocol/index.js';
+import type { InstanceRow, SqliteAuthState, Storage } from '../../storage/index.js';
+import { hashToken, newToken, tokenMatches } from '../auth/tokens.js';
+import type { Config } from '../config.js';
+import { Errors } from '../errors.js';
+import type { EventPipeline } from '../events/event-pipeline.js';
+import { lidsIn, translate } from '../events/translate.js';
+import { InstanceSession, type BaileysEvent } from './instance-session.js';
+import { wireState, type InstanceState } from './instance-state.js';
+
+/** One instance while the hub runs: its stored row, its session and what it last showed. */
+export interface LiveInstance {
+  row: InstanceRow;
+  auth: SqliteAuthState;
+  session: InstanceSession;
+  qr: { code: string; base64: string } | null;
+  /** Baileys events and state changes of one instance are handled strictly in order. */
+  chain: Promise<void>;
+  wire: 'connecting' | 'open' | 'close' | 'refused';
+}
+
+export interface RegistryOptions {
+  storage: Storage;
+  pipeline: EventPipeline;
+  config: Pick<Config, 'QR_MAX_COUNT' | 'WA_WS_URL'>;
+  logger: Logger;
+  /** Reconnect backoff; tests shorten it. */
+  backoff?: { baseMs: number; maxMs: number };
+  qrTimeoutMs?: number;
+}
+
+/**
+ * Every instance of the hub: creation, lookup, the lifecycle of their sessions,
+ * and the translation of their WhatsApp events into stored, sequenced events.
+ */
+export class InstanceRegistry {
+  private readonly live = new Map<string, LiveInstance>();
+
+  constructor(private readonly opts: RegistryOptions) {
+    for (const row of opts.storage.instances.list()) this.live.set(row.name, this.materialize(row));
+  }
+
+  list(): LiveInstance[] {
+    return [...this.live.values()];
+  }
+
+  get(name: string): LiveInstance {
+    const inst = this.live.get(name);
+    if (!inst) throw new Errors.instanceNotFound(name);
+    return inst;
+  }
+
+  /** The instance a token belongs to, compared in constant time. */
+  byToken(token: string): LiveInstance | undefined {
+    let found: LiveInstance | undefined;
+    for (const inst of this.live.values()) if (tokenMatches(token, inst.row.token_hash)) found = inst;
+    return found;
+  }
+
+  create(name: string): { inst: LiveInstance; token: string } {
+    if (this.live.has(name)) throw new Errors.instanceExists(name);
+    const token = newToken();
+    const row = this.opts.storage.instances.create({ id: randomUUID(), name, token_hash: hashToken(token), state: 'close' });
+    const inst = this.materialize(row);
+    this.live.set(name, inst);
+    return { inst, token };
+  }
+
+  connect(name: string): LiveInstance {
+    const inst = this.get(name);
+    inst.session.start();
+    return inst;
+  }
+
+  async logout(name: string): Promise<LiveInstance> {
+    const inst = this.get(name);
+    await inst.session.logout();
+    await inst.chain;
+    return inst;
+  }
+
+  async delete(name: string): Promise<void> {
+    const inst = this.get(name);
+    if (inst.auth.hasAccount()) await inst.session.logout();
+    else inst.session.stop();
+    await inst.chain;
+    this.live.delete(name);
+    this.opts.storage.instances.delete(inst.row.id);
+  }
+
+  /** On start: every paired instance reconnects with its stored credentials, without a QR. */
+  restoreAll(): number {
+    let n = 0;
+    for (const inst of this.live.values()) {
+      if (inst.auth.hasAccount()) {
+        inst.session.start();
+        n++;
+      }
+    }
+    return n;
+  }
+
+  async closeAll(): Promise<void> {
+    for (const inst of this.live.values()) inst.session.stop();
+    await Promise.all([...this.live.values()].map(i => i.chain));
+  }
+
+  ref(inst: LiveInstance): InstanceRef {
+    return { name: inst.row.name, owner: inst.row.owner };
+  }
+
+  private materialize(row: InstanceRow): LiveInstance {
+    const logger = this.opts.logger.child({ instance: row.name });
+    const auth = this.opts.storage.authState(row.id);
+    const inst: LiveInstance = {
+      row,
+      auth,
+      qr: null,
+      chain: Promise.resolve(),
+      wire: wireState(row.state as InstanceState),
+      session: undefined as unknown as InstanceSession
+    };
+    inst.session = new InstanceSession({
+      name: row.name,
+      auth: () => auth,
+      logger,
+      url: this.opts.config.WA_WS_URL,
+      qrMaxCount: this.opts.config.QR_MAX_COUNT,
+      qrTimeoutMs: this.opts.qrTimeoutMs,
+      backoff: this.opts.backoff ?? { baseMs: 1000, maxMs: 60_000 },
+      getMessage: async key => (key.id ? this.opts.storage.messages.content(row.id, key.id) : undefined),
+      hooks: {
+        onState: (state, statusReason, extra) => this.enqueue(inst, async () => this.onState(inst, state, statusReason, extra)),
+        onQr: code => this.enqueue(inst, async () => this.onQr(inst, code)),
+        onEvent: event => this.enqueue(inst, async () => this.onEvent(inst, event)),
+        onCreds: () => auth.saveCreds(),
+        onLoggedOut: () => auth.clear()
+      }
+    });
+    return inst;
+  }
+
+  private enqueue(inst: LiveInstance, task: () => Promise<void>): void {
+    inst.chain = inst.chain.then(task).catch(err => this.opts.logger.error({ err, instance: inst.row.name }, 'failed to handle an instance event'));
+  }
+
+  private commit(inst: LiveInstance, produce: () => PendingEvent[]): void {
+    this.opts.pipeline.commit({ id: inst.row.id, ref: this.ref(inst) }, produce);
+  }
+
+  private onState(inst: LiveInstance, state: InstanceState, statusReason: number, extra: { owner?: string; pushName?: string }): void {
+    const { storage } = this.opts;
+    const wire = wireState(state);
+    inst.row.state = state;
+    if (state === 'open') {
+      inst.qr = null;
+      // The owner goes into this very event's envelope, so it is set before the commit.
+      inst.row.owner = extra.owner ? jidNormalizedUser(extra.owner) : inst.row.owner;
+      inst.row.push_name = extra.pushName ?? inst.row.push_name;
+    }
+    if (state === 'refused') inst.qr = null;
+    this.commit(inst, () => {
+      storage.instances.updateState(inst.row.id, state);
+      if (state === 'open') storage.instances.updateAccount(inst.row.id, inst.row.owner, inst.row.push_name);
+      // A QR wait is `connecting` on the wire; report each wire state once.
+      if (wire === inst.wire && state !== 'open') return [];
+      inst.wire = wire;
+      return [{ event: 'connection.update', data: { instance: { name: inst.row.name, id: inst.row.id }, state: wire, statusReason } }];
+    });
+  }
+
+  private async onQr(inst: LiveInstance, code: string): Promise<void> {
+    const base64 = await QRCode.toDataURL(code, { errorCorrectionLevel: 'M', margin: 2, width: 300 });
+    inst.qr = { code, base64 };
+    this.commit(inst, () => [{ event: 'qrcode.updated', data: { name: inst.row.name, qrcode: { code, base64 } } }]);
+  }
+
+  private async onEvent(inst: LiveInstance, event: BaileysEvent): Promise<void> {
+    const lids = lidsIn(event);
+    const lookup = new Map<string, string>();
+    const mapping = inst.session.lidMapping;
+    if (mapping && lids.length) {
+      await Promise.all(
+        lids.map(async lid => {
+          const pn = await mapping.getPNForLID(lid).catch(() => null);
+          if (pn) lookup.set(jidNormalizedUser(lid), jidNormalizedUser(pn));
+        })
+      );
+    }
+    this.commit(inst, () => translate(event, { instanceId: inst.row.id, instanceName: inst.row.name, storage: this.opts.storage, lookup }));
+  }
+}

@@ -1,0 +1,200 @@
+import { DisconnectReason, type AuthenticationState, type BaileysEventMap, type WASocket } from '@whiskeysockets/baileys';
+import type { Logger } from 'pino';
+import { backoffDelay } from './reconnect-policy.js';
+import { canMove, type InstanceState } from './instance-state.js';
+import { createWaSocket, type WaSocketOptions } from './wa-socket.js';
+
+/** A Baileys event as the session hands it on, tagged with its name. */
+export type BaileysEvent = { [E in keyof BaileysEventMap]: { name: E; data: BaileysEventMap[E] } }[keyof BaileysEventMap];
+
+/** The Baileys events the hub translates; everything else stays inside Baileys. */
+export const FORWARDED_EVENTS = [
+  'messaging-history.set',
+  'chats.upsert',
+  'chats.update',
+  'chats.delete',
+  'presence.update',
+  'contacts.upsert',
+  'contacts.update',
+  'messages.upsert',
+  'messages.update',
+  'messages.delete'
+] as const satisfies readonly (keyof BaileysEventMap)[];
+
+/** What a session reports to whoever owns it. */
+export interface SessionHooks {
+  /** A state change with the disconnect status code behind it (200 when open). */
+  onState(state: InstanceState, statusReason: number, extra: { owner?: string; pushName?: string }): void;
+  onQr(code: string): void;
+  onEvent(event: BaileysEvent): void;
+  /** Credentials changed; persist them. */
+  onCreds(): void;
+  /** The account logged out: wipe the credentials. */
+  onLoggedOut(): void;
+}
+
+export interface SessionAuth {
+  state: AuthenticationState;
+  hasAccount(): boolean;
+}
+
+export interface SessionOptions {
+  name: string;
+  auth: () => SessionAuth;
+  logger: Logger;
+  url?: string;
+  qrMaxCount: number;
+  qrTimeoutMs?: number;
+  backoff: { baseMs: number; maxMs: number };
+  getMessage: WaSocketOptions['getMessage'];
+  hooks: SessionHooks;
+}
+
+/**
+ * One WhatsApp session. Owns at most one Baileys socket at a time and drives the
+ * instance state machine from Baileys' `connection.update`: the 515 restart after
+ * pairing reconnects at once, a lost connection retries with backoff, a logout or
+ * an unscanned QR gives up (`refused`).
+ */
+export class InstanceSession {
+  private sock?: WASocket;
+  private current: InstanceState = 'close';
+  private qrShown = 0;
+  private attempt = 0;
+  private retryTimer?: NodeJS.Timeout;
+  private stopped = true;
+
+  constructor(private readonly opts: SessionOptions) {}
+
+  get state(): InstanceState {
+    return this.current;
+  }
+
+  get socket(): WASocket | undefined {
+    return this.current === 'open' ? this.sock : undefined;
+  }
+
+  /** Baileys' LID ↔ phone-number mapping of the current socket, open or not. */
+  get lidMapping(): WASocket['signalRepository']['lidMapping'] | undefined {
+    return this.sock?.signalRepository.lidMapping;
+  }
+
+  /** Connects (or reconnects now, if a retry was pending). */
+  start(): void {
+    this.stopped = false;
+    clearTimeout(this.retryTimer);
+    if (this.sock && (this.current === 'connecting' || this.current === 'qr' || this.current === 'open')) return;
+    this.qrShown = 0;
+    this.open();
+  }
+
+  /** Ends the socket and stops retrying; the instance keeps its credentials. */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    const sock = this.sock;
+    this.sock = undefined;
+    sock?.end(undefined);
+  }
+
+  /** Logs the account out on WhatsApp (unlinks this device), then stops. */
+  async logout(): Promise<void> {
+    const sock = this.sock;
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    if (sock && this.current === 'open') {
+      await sock.logout().catch(err => this.opts.logger.warn({ err }, 'logout request failed'));
+    }
+    this.sock = undefined;
+    sock?.end(undefined);
+    this.opts.hooks.onLoggedOut();
+    this.move('refused', DisconnectReason.loggedOut);
+  }
+
+  private open(): void {
+    const auth = this.opts.auth();
+    const sock = createWaSocket({
+      auth: auth.state,
+      logger: this.opts.logger.child({ class: 'baileys' }),
+      url: this.opts.url,
+      qrTimeoutMs: this.opts.qrTimeoutMs,
+      getMessage: this.opts.getMessage
+    });
+    this.sock = sock;
+    this.move('connecting', 0);
+    sock.ev.on('creds.update', update => {
+      if (sock !== this.sock) return;
+      Object.assign(auth.state.creds, update);
+      this.opts.hooks.onCreds();
+    });
+    sock.ev.on('connection.update', update => {
+      if (sock !== this.sock) return; // a replaced socket's last words
+      if (update.qr) this.onQr(update.qr);
+      if (update.connection === 'open') {
+        this.attempt = 0;
+        this.qrShown = 0;
+        const me = auth.state.creds.me;
+        this.move('open', 200, { owner: me?.id, pushName: me?.name });
+      }
+      if (update.connection === 'close') {
+        const code = (update.lastDisconnect?.error as { output?: { statusCode?: number } } | undefined)?.output?.statusCode ?? 0;
+        this.onClose(code);
+      }
+    });
+    for (const name of FORWARDED_EVENTS) {
+      sock.ev.on(name, ((data: unknown) => {
+        if (sock === this.sock) this.opts.hooks.onEvent({ name, data } as BaileysEvent);
+      }) as never);
+    }
+  }
+
+  private onQr(code: string): void {
+    this.qrShown++;
+    if (this.qrShown > this.opts.qrMaxCount) {
+      // Shown as often as allowed and nobody scanned: give up until asked again.
+      this.opts.logger.info({ shown: this.qrShown - 1 }, 'QR not scanned; giving up');
+      this.stop();
+      this.move('close', DisconnectReason.timedOut);
+      this.move('refused', DisconnectReason.timedOut);
+      return;
+    }
+    this.move('qr', 0);
+    this.opts.hooks.onQr(code);
+  }
+
+  private onClose(code: number): void {
+    this.sock = undefined;
+    this.move('close', code);
+    if (this.stopped) return;
+    if (code === DisconnectReason.loggedOut || code === DisconnectReason.forbidden) {
+      this.stopped = true;
+      this.opts.hooks.onLoggedOut();
+      this.move('refused', code);
+      return;
+    }
+    if (code === DisconnectReason.timedOut && !this.opts.auth().hasAccount()) {
+      // Baileys ran out of QR refs and nobody scanned: a new connection brings new ones.
+      this.open();
+      return;
+    }
+    if (code === DisconnectReason.restartRequired) {
+      // WhatsApp asks for this right after pairing; the old socket is finished.
+      this.open();
+      return;
+    }
+    const delay = backoffDelay(this.attempt++, this.opts.backoff);
+    this.opts.logger.info({ code, delay }, 'connection closed; reconnecting');
+    this.retryTimer = setTimeout(() => !this.stopped && this.open(), delay);
+  }
+
+  private move(to: InstanceState, statusReason: number, extra: { owner?: string; pushName?: string } = {}): void {
+    const from = this.current;
+    if (from === to && to !== 'qr') return;
+    if (!canMove(from, to)) {
+      this.opts.logger.warn({ from, to }, 'ignored illegal state move');
+      return;
+    }
+    this.current = to;
+    this.opts.hooks.onState(to, statusReason, extra);
+  }
+}

@@ -1,0 +1,44 @@
+import makeWASocket, { WA_CERT_DETAILS, type AuthenticationState, type WAMessageKey, type proto, type WASocket } from '@whiskeysockets/baileys';
+import type { Logger } from 'pino';
+
+export interface WaSocketOptions {
+  auth: AuthenticationState;
+  logger: Logger;
+  /** WhatsApp's WebSocket URL; Baileys' default when unset. */
+  url?: string;
+  qrTimeoutMs?: number;
+  /** Baileys asks for a message it sent when a contact requests a retry; served from the store. */
+  getMessage(key: WAMessageKey): Promise<proto.IMessage | undefined>;
+}
+
+let rootKeyApplied: string | undefined;
+
+/**
+ * Points Baileys' certificate check at another root (hex). Set once per process,
+ * before any socket exists: the key is a module-level value inside Baileys.
+ * Overwriting the Buffer's bytes also works if Baileys ever freezes the object.
+ */
+export function applyRootPublicKey(hex: string | undefined): void {
+  if (!hex || rootKeyApplied === hex) return;
+  const key = Buffer.from(hex, 'hex');
+  try {
+    WA_CERT_DETAILS.PUBLIC_KEY = key;
+  } catch {
+    WA_CERT_DETAILS.PUBLIC_KEY.set(key);
+  }
+  rootKeyApplied = hex;
+}
+
+/** The only place the hub calls `makeWASocket`. */
+export function createWaSocket(opts: WaSocketOptions): WASocket {
+  return makeWASocket({
+    auth: opts.auth,
+    logger: opts.logger,
+    ...(opts.url ? { waWebSocketUrl: opts.url } : {}),
+    qrTimeout: opts.qrTimeoutMs,
+    browser: ['wahub', 'Chrome', '1.0.0'],
+    markOnlineOnConnect: false,
+    syncFullHistory: false,
+    getMessage: opts.getMessage
+  });
+}

@@ -1,0 +1,55 @@
+import fp from 'fastify-plugin';
+import type { Logger } from 'pino';
+import { ensureAdminKey } from '../auth/admin-key.js';
+import { CommandLayer } from '../commands/command-layer.js';
+import { instanceCommands } from '../commands/instance-commands.js';
+import { messageCommands } from '../commands/message-commands.js';
+import type { Config } from '../config.js';
+import { EventPipeline } from '../events/event-pipeline.js';
+import { InstanceRegistry } from '../instances/instance-registry.js';
+import { applyRootPublicKey } from '../instances/wa-socket.js';
+import { makeAuthenticator, type Authenticator } from '../transports/authenticate.js';
+
+export interface Hub {
+  pipeline: EventPipeline;
+  registry: InstanceRegistry;
+  commands: CommandLayer;
+  authenticate: Authenticator;
+  /** Set only on the start that generated the admin key: it is shown once, never stored in clear. */
+  generatedAdminKey?: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    hub: Hub;
+  }
+}
+
+export interface HubOptions {
+  config: Config;
+  baileysLogger: Logger;
+  backoff?: { baseMs: number; maxMs: number };
+  qrTimeoutMs?: number;
+}
+
+/** The hub's services: event pipeline, instance registry and the command layer. */
+export default fp(
+  async (app, opts: HubOptions) => {
+    applyRootPublicKey(opts.config.WA_ROOT_PUBLIC_KEY);
+    const pipeline = new EventPipeline(app.storage, app.log as unknown as Logger);
+    const registry = new InstanceRegistry({
+      storage: app.storage,
+      pipeline,
+      config: opts.config,
+      logger: opts.baileysLogger,
+      backoff: opts.backoff,
+      qrTimeoutMs: opts.qrTimeoutMs
+    });
+    const commands = new CommandLayer({ ...instanceCommands(registry), ...messageCommands(registry) });
+    const admin = ensureAdminKey(app.storage, opts.config.API_KEY);
+    app.decorate('hub', { pipeline, registry, commands, authenticate: makeAuthenticator(admin.hash, registry), generatedAdminKey: admin.generated });
+    // Sessions stop before the store closes (hooks run in reverse order of registration).
+    app.addHook('onClose', async () => registry.closeAll());
+  },
+  { name: 'hub', dependencies: ['storage'] }
+);

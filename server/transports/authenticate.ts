@@ -1,0 +1,17 @@
+import { timingSafeEqual } from 'node:crypto';
+import { hashToken } from '../auth/tokens.js';
+import type { Principal } from '../auth/principal.js';
+import type { InstanceRegistry } from '../instances/instance-registry.js';
+
+/** Turns a presented key or token into a principal; undefined when it opens nothing. */
+export function makeAuthenticator(adminKeyHash: string, registry: InstanceRegistry) {
+  const admin = Buffer.from(adminKeyHash, 'hex');
+  return (presented: unknown): Principal | undefined => {
+    if (typeof presented !== 'string' || presented.length === 0 || presented.length > 512) return undefined;
+    const digest = Buffer.from(hashToken(presented), 'hex');
+    if (digest.length === admin.length && timingSafeEqual(digest, admin)) return { kind: 'admin' };
+    const inst = registry.byToken(presented);
+    return inst ? { kind: 'instance', instance: inst.row.name } : undefined;
+  };
+}
+export type Authenticator = ReturnType<typeof makeAuthenticator>;
