@@ -19,8 +19,23 @@ export interface TestHub {
   close(): Promise<void>;
 }
 
+/** HTTP helper against any hub URL (in-process or a spawned process). */
+export function hubClient(url: string) {
+  return {
+    url,
+    async request(method: string, path: string, body?: unknown, key = ADMIN_KEY): Promise<{ status: number; json: any }> {
+      const res = await fetch(`${url}${path}`, {
+        method,
+        headers: { apikey: key, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body)
+      });
+      return { status: res.status, json: await res.json() };
+    }
+  };
+}
+
 /** Builds the real hub on a temporary SQLite file and a loopback port, pointed at the simulator. */
-export async function startHub(sim: WhatsAppSimulator, opts: { dataDir?: string; env?: Record<string, string> } = {}): Promise<TestHub> {
+export async function startHub(sim: WhatsAppSimulator, opts: { dataDir?: string; env?: Record<string, string>; qrTimeoutMs?: number } = {}): Promise<TestHub> {
   const dir = opts.dataDir ? undefined : tempDir('wahub-hub-');
   const dataDir = opts.dataDir ?? dir!.path;
   const config = loadConfig({
@@ -34,21 +49,14 @@ export async function startHub(sim: WhatsAppSimulator, opts: { dataDir?: string;
     WA_ROOT_PUBLIC_KEY: sim.rootPublicKeyHex,
     ...opts.env
   });
-  const app = await buildApp({ config, backoff: { baseMs: 100, maxMs: 1000 }, logger: pino({ level: process.env.HUB_LOG ?? 'silent' }) });
+  const app = await buildApp({ config, backoff: { baseMs: 100, maxMs: 1000 }, qrTimeoutMs: opts.qrTimeoutMs, logger: pino({ level: process.env.HUB_LOG ?? 'silent' }) });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   app.hub.registry.restoreAll();
   return {
     app,
     url,
     dataDir,
-    async request(method, path, body, key = ADMIN_KEY) {
-      const res = await fetch(`${url}${path}`, {
-        method,
-        headers: { apikey: key, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body)
-      });
-      return { status: res.status, json: await res.json() };
-    },
+    request: hubClient(url).request,
     async close() {
       await app.close();
       dir?.cleanup();
