@@ -2,7 +2,7 @@ import { Type, type Static, type TSchema } from 'typebox';
 import { ErrorReply, InstanceName, Jid, MessageId } from './common.js';
 
 /** An instance's state as the API reports it (`qr`: waiting for a scan). */
-export const InstanceStateName = Type.Union(['connecting', 'qr', 'open', 'close', 'refused'].map(s => Type.Literal(s)));
+export const InstanceStateName = Type.Enum(['connecting', 'qr', 'open', 'close', 'refused']);
 
 export const InstanceInfo = Type.Object({
   name: InstanceName,

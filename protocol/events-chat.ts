@@ -25,7 +25,7 @@ export const PresenceUpdateData = Type.Object({
   presences: Type.Record(
     Type.String(),
     Type.Object({
-      lastKnownPresence: Type.Union(['unavailable', 'available', 'composing', 'recording', 'paused'].map(p => Type.Literal(p))),
+      lastKnownPresence: Type.Enum(['unavailable', 'available', 'composing', 'recording', 'paused']),
       lastSeen: Type.Optional(Type.Union([Type.Integer(), Type.Null()]))
     })
   )

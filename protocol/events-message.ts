@@ -39,7 +39,7 @@ export const MESSAGE_STATUSES = ['PENDING', 'SERVER_ACK', 'DELIVERY_ACK', 'READ'
 /** messages.update: one status change of one message. */
 export const MessagesUpdateData = Type.Object({
   update: Type.Object({
-    status: Type.Union(MESSAGE_STATUSES.map(s => Type.Literal(s))),
+    status: Type.Enum(MESSAGE_STATUSES),
     header: Type.Object({ messageId: MessageId, wuid: Jid, fromMe: Type.Boolean() }),
     /** Milliseconds. */
     dateTime: Type.Integer()

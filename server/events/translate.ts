@@ -3,7 +3,7 @@ import type { PendingEvent } from '../../protocol/index.js';
 import type { Storage } from '../../storage/index.js';
 import type { BaileysEvent } from '../instances/instance-session.js';
 import { phoneOf, resolveJid, type LidLookup } from './jids.js';
-import { contentOf, isPlumbing, statusName, toMessageItem, toNumber, type MessageItemData } from './message-shape.js';
+import { isPlumbing, statusName, toMessageItem, toNumber, type MessageItemData } from './message-shape.js';
 
 export interface TranslateContext {
   instanceId: string;
@@ -245,4 +245,3 @@ export function lidsIn(event: BaileysEvent): string[] {
   return [...found];
 }
 
-export { contentOf };

@@ -109,6 +109,11 @@ export class InstanceRegistry {
     await Promise.all([...this.live.values()].map(i => i.chain));
   }
 
+  /** The last `seq` the instance's event log gave out (0 before its first event). */
+  lastSeq(inst: LiveInstance): number {
+    return this.opts.storage.events.lastSeq(inst.row.id);
+  }
+
   ref(inst: LiveInstance): InstanceRef {
     return { name: inst.row.name, owner: inst.row.owner };
   }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { CommandSchemas, InstanceName, type CommandName } from '../../protocol/index.js';
 import type { Principal } from '../auth/principal.js';
 import type { CommandLayer } from '../commands/command-layer.js';

@@ -43,7 +43,7 @@ export function attachSocketIo(server: HttpServer, deps: { authenticate: Authent
         assertMayUse(principal, args.instance);
         const inst = deps.registry.get(args.instance);
         await socket.join(room(args.instance));
-        reply(ack, { ok: true, data: { instance: args.instance, state: inst.session.state, lastSeq: null } });
+        reply(ack, { ok: true, data: { instance: args.instance, state: inst.session.state, lastSeq: deps.registry.lastSeq(inst) } });
       } catch (err) {
         reply(ack, { ok: false, error: toErrorBody(err) });
       }
