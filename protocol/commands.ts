@@ -61,3 +61,16 @@ export const Ack = Type.Union([
   Type.Object({ ok: Type.Literal(false), error: ErrorReply })
 ]);
 export type Ack = Static<typeof Ack>;
+
+/** Subscribing to an instance's events; with `after`, every stored event after that seq is replayed first. */
+export const SubscribeArgs = Type.Object(
+  { instance: InstanceName, after: Type.Optional(Type.Integer({ minimum: 0 })) },
+  { additionalProperties: false }
+);
+
+/** A plain WebSocket request frame; `id` comes back on the reply. */
+export const WsFrame = Type.Object({
+  id: Type.Optional(Type.Union([Type.String({ maxLength: 128 }), Type.Number(), Type.Null()])),
+  command: Type.String({ minLength: 1, maxLength: 64 }),
+  args: Type.Optional(Type.Unknown())
+});

@@ -19,8 +19,9 @@ export interface BuildOptions {
 export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   const logger = opts.logger ?? pino({ level: opts.config.LOG_LEVEL });
   quietLibsignal(line => logger.trace({ line }, 'libsignal'));
-  // Baileys is chatty at info; its lines matter only when debugging the hub.
-  const baileysLogger = logger.child({}, { level: ['debug', 'trace'].includes(opts.config.LOG_LEVEL) ? opts.config.LOG_LEVEL : 'error' });
+  // Baileys logs routine events (a 515 restart, a dropped socket) as errors; the hub reports
+  // those itself, so Baileys' own lines show only when debugging.
+  const baileysLogger = logger.child({}, { level: ['debug', 'trace'].includes(logger.level) ? logger.level : logger.levelVal > 60 ? logger.level : 'fatal' });
   // No per-request log lines: on hot routes they cost a large share of throughput.
   const app = Fastify({ loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 1024 * 1024 });
 

@@ -5,8 +5,8 @@ import type { Storage } from '../../storage/index.js';
 /** Where events go after they are stored: Socket.IO rooms, WebSocket clients, later webhooks. */
 export interface EventSink {
   readonly name: string;
-  /** Must not block: called in order, right after the events' transaction commits. */
-  publish(instanceName: string, envelope: EventEnvelope): void;
+  /** Must not block: called in order, right after the events' transaction commits. `raw` is the envelope as JSON. */
+  publish(instanceName: string, envelope: EventEnvelope, raw: string): void;
 }
 
 /** The instance an event belongs to, as the pipeline needs it. */
@@ -35,25 +35,25 @@ export class EventPipeline {
 
   /** Runs `produce` (store writes + events) in one transaction, logs each event with its seq, then publishes. */
   commit(source: EventSource, produce: () => PendingEvent[]): EventEnvelope[] {
-    const envelopes = this.storage.transaction(() =>
+    const logged = this.storage.transaction(() =>
       produce().map(pending => {
         let envelope!: EventEnvelope;
-        this.storage.events.append(source.id, pending.event, (seq, timestamp) => {
+        const { payload } = this.storage.events.append(source.id, pending.event, (seq, timestamp) => {
           envelope = { event: pending.event, instance: { ...source.ref }, data: pending.data, seq, timestamp } as EventEnvelope;
           return envelope;
         });
-        return envelope;
+        return { envelope, payload };
       })
     );
-    for (const envelope of envelopes) {
+    for (const { envelope, payload } of logged) {
       for (const sink of this.sinks) {
         try {
-          sink.publish(source.ref.name, envelope);
+          sink.publish(source.ref.name, envelope, payload);
         } catch (err) {
           this.logger.error({ err, sink: sink.name, event: envelope.event }, 'event sink failed');
         }
       }
     }
-    return envelopes;
+    return logged.map(l => l.envelope);
   }
 }

@@ -1,16 +1,33 @@
+import fastifyWebsocket from '@fastify/websocket';
 import fp from 'fastify-plugin';
 import type { Logger } from 'pino';
 import { restRoutes } from '../transports/rest-routes.js';
+import { leaveUpgradesTo } from '../transports/share-upgrades.js';
 import { attachSocketIo } from '../transports/socketio.js';
+import { MAX_FRAME_BYTES, websocketRoutes } from '../transports/websocket.js';
 
-/** The surfaces: REST routes and Socket.IO, both thin adapters over the hub's command layer and event pipeline. */
+/** The surfaces: REST, Socket.IO and a plain WebSocket, thin adapters over the command layer and the event pipeline. */
 export default fp(
   async app => {
+    const deps = {
+      authenticate: app.hub.authenticate,
+      registry: app.hub.registry,
+      storage: app.storage,
+      commands: app.hub.commands,
+      logger: app.log as unknown as Logger
+    };
     await app.register(restRoutes, { commands: app.hub.commands, authenticate: app.hub.authenticate });
-    const { io, sink } = attachSocketIo(app.server, { authenticate: app.hub.authenticate, registry: app.hub.registry, logger: app.log as unknown as Logger });
-    const detach = app.hub.pipeline.addSink(sink);
+    // Oversized frames get the error shape from the handler, so ws itself allows a little more.
+    await app.register(fastifyWebsocket, { options: { maxPayload: MAX_FRAME_BYTES * 4 } });
+    let wsSink: ReturnType<typeof websocketRoutes> | undefined;
+    await app.register(async scope => {
+      wsSink = websocketRoutes(scope, deps);
+    });
+    leaveUpgradesTo(app.server, '/socket.io/');
+    const { io, sink } = attachSocketIo(app.server, deps);
+    const detach = [app.hub.pipeline.addSink(sink), app.hub.pipeline.addSink(wsSink!)];
     app.addHook('preClose', async () => {
-      detach();
+      detach.forEach(d => d());
       await io.close();
     });
   },

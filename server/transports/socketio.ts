@@ -1,24 +1,35 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import { Compile } from 'typebox/compile';
-import { Type } from 'typebox';
 import type { Logger } from 'pino';
-import { InstanceName, type Ack, type EventEnvelope } from '../../protocol/index.js';
+import { SubscribeArgs, type Ack, type EventEnvelope } from '../../protocol/index.js';
+import type { Storage } from '../../storage/index.js';
 import { assertMayUse, type Principal } from '../auth/principal.js';
+import type { CommandLayer } from '../commands/command-layer.js';
 import { Errors, toErrorBody } from '../errors.js';
 import type { EventSink } from '../events/event-pipeline.js';
 import type { InstanceRegistry } from '../instances/instance-registry.js';
 import type { Authenticator } from './authenticate.js';
+import { replayThenJoin } from './replay.js';
 
-const SubscribeArgs = Compile(Type.Object({ instance: InstanceName }, { additionalProperties: false }));
+const subscribeArgs = Compile(SubscribeArgs);
 const room = (instance: string) => `instance:${instance}`;
 
+export interface SocketIoDeps {
+  authenticate: Authenticator;
+  registry: InstanceRegistry;
+  storage: Storage;
+  commands: CommandLayer;
+  logger: Logger;
+}
+
 /**
- * Socket.IO on the hub's port. The handshake carries `auth: {token}`; a socket
- * receives an instance's events only after `subscribe` to it, in that instance's
- * room, so no event of one instance reaches a socket not subscribed to it.
+ * Socket.IO on the hub's port. The handshake carries `auth: {token}`. A socket
+ * receives an instance's events only after `subscribe` to it (from its room, so
+ * no event of one instance reaches a socket not subscribed to it), and calls any
+ * command as `socket.emit(name, args, ack)`, answered `{ok, data}` or `{ok: false, error}`.
  */
-export function attachSocketIo(server: HttpServer, deps: { authenticate: Authenticator; registry: InstanceRegistry; logger: Logger }) {
+export function attachSocketIo(server: HttpServer, deps: SocketIoDeps) {
   const io = new Server(server, { serveClient: false, maxHttpBufferSize: 1e6, cors: { origin: false } });
 
   io.use((socket, next) => {
@@ -34,29 +45,55 @@ export function attachSocketIo(server: HttpServer, deps: { authenticate: Authent
 
   io.on('connection', (socket: Socket) => {
     const principal = socket.data.principal as Principal;
-    const reply = (ack: unknown, body: Ack) => {
+    const answer = (ack: unknown, body: Ack) => {
       if (typeof ack === 'function') ack(body);
     };
-    socket.on('subscribe', async (args: unknown, ack: unknown) => {
+
+    // Synchronous from check to join: see replayThenJoin.
+    socket.on('subscribe', (args: unknown, ack: unknown) => {
       try {
-        if (!SubscribeArgs.Check(args)) throw new Errors.badRequest('subscribe takes {instance}');
+        if (!subscribeArgs.Check(args)) throw new Errors.badRequest('subscribe takes {instance, after?}');
         assertMayUse(principal, args.instance);
         const inst = deps.registry.get(args.instance);
-        await socket.join(room(args.instance));
-        reply(ack, { ok: true, data: { instance: args.instance, state: inst.session.state, lastSeq: deps.registry.lastSeq(inst) } });
+        const result = replayThenJoin(
+          deps.storage,
+          deps.registry,
+          inst,
+          args.after,
+          raw => {
+            const envelope = JSON.parse(raw) as EventEnvelope;
+            socket.emit(envelope.event, envelope);
+          },
+          () => void socket.join(room(args.instance))
+        );
+        answer(ack, { ok: true, data: { instance: args.instance, state: inst.session.state, ...result } });
       } catch (err) {
-        reply(ack, { ok: false, error: toErrorBody(err) });
+        answer(ack, { ok: false, error: toErrorBody(err) });
       }
     });
-    socket.on('unsubscribe', async (args: unknown, ack: unknown) => {
-      if (SubscribeArgs.Check(args)) await socket.leave(room(args.instance));
-      reply(ack, { ok: true, data: null });
+    socket.on('unsubscribe', (args: unknown, ack: unknown) => {
+      if (subscribeArgs.Check(args)) void socket.leave(room(args.instance));
+      answer(ack, { ok: true, data: null });
+    });
+
+    socket.onAny((name: unknown, ...rest: unknown[]) => {
+      if (name === 'subscribe' || name === 'unsubscribe') return;
+      const ack = rest.at(-1);
+      if (typeof ack !== 'function') return; // a command without an ack has nobody to answer
+      const args = rest.length > 1 ? rest[0] : {};
+      deps.commands
+        .run(String(name), args, principal)
+        .then(data => answer(ack, { ok: true, data }))
+        .catch(err => {
+          if (toErrorBody(err).status >= 500) deps.logger.error({ err, command: name }, 'command failed');
+          answer(ack, { ok: false, error: toErrorBody(err) });
+        });
     });
   });
 
   const sink: EventSink = {
     name: 'socket.io',
-    publish: (instance: string, envelope: EventEnvelope) => {
+    publish: (instance, envelope) => {
       io.to(room(instance)).emit(envelope.event, envelope);
     }
   };

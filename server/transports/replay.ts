@@ -1,0 +1,45 @@
+import type { InstanceRegistry, LiveInstance } from '../instances/instance-registry.js';
+import type { Storage } from '../../storage/index.js';
+
+/** At most this many stored events are replayed by one subscribe; the ack says where to go on. */
+export const REPLAY_LIMIT = 10_000;
+
+export interface ReplayResult {
+  /** How many stored events were sent. */
+  replayed: number;
+  /** The seq of the last event the client now has (sent or already seen). */
+  lastSeq: number;
+  /** More stored events remain: subscribe again with `after: lastSeq`; live delivery has not started. */
+  more: boolean;
+}
+
+/**
+ * Sends an instance's stored events after `after`, then starts live delivery,
+ * all in one synchronous step. The pipeline commits and publishes synchronously
+ * too, so no event can be committed between the read and the join: the client
+ * gets every event exactly once, in order, with no gap.
+ */
+export function replayThenJoin(
+  storage: Storage,
+  registry: InstanceRegistry,
+  inst: LiveInstance,
+  after: number | undefined,
+  send: (raw: string) => void,
+  join: () => void
+): ReplayResult {
+  let lastSeq = registry.lastSeq(inst);
+  if (after === undefined) {
+    join();
+    return { replayed: 0, lastSeq, more: false };
+  }
+  const rows = storage.events.after(inst.row.id, after, REPLAY_LIMIT + 1);
+  const more = rows.length > REPLAY_LIMIT;
+  const batch = more ? rows.slice(0, REPLAY_LIMIT) : rows;
+  for (const row of batch) send(row.payload);
+  if (more) lastSeq = batch.at(-1)!.seq;
+  else {
+    lastSeq = Math.max(after, batch.at(-1)?.seq ?? after);
+    join();
+  }
+  return { replayed: batch.length, lastSeq, more };
+}
