@@ -1,62 +1,88 @@
-import { BufferJSON, initAuthCreds, proto, type AuthenticationCreds, type AuthenticationState, type SignalDataTypeMap } from '@whiskeysockets/baileys';
+import {
+  BufferJSON,
+  initAuthCreds,
+  proto,
+  type AuthenticationCreds,
+  type AuthenticationState,
+  type SignalDataSet,
+  type SignalDataTypeMap
+} from '@whiskeysockets/baileys';
 import type { Database } from 'better-sqlite3';
+import type { InstanceId } from './types.js';
 
+type KeyType = keyof SignalDataTypeMap;
+
+/** What a Baileys socket needs to resume an account, kept in SQLite per instance. */
 export interface SqliteAuthState {
+  /** Pass to `makeWASocket({ auth })`. `creds` is a live object that Baileys mutates; persist it with `saveCreds`. */
   state: AuthenticationState;
+  /** Writes the live creds; call on Baileys' `creds.update`. */
   saveCreds(): void;
-  /** Forgets the account: credentials and every Signal key of this instance. */
+  /** Forgets the account: credentials and every Signal key of this instance, and resets the live creds. */
   clear(): void;
-  /** Whether this instance has been paired (credentials name an account). */
+  /** Whether the live creds name a paired account. */
   hasAccount(): boolean;
 }
 
+interface KeyRow {
+  id: string;
+  value: string;
+}
+
 /**
- * Baileys' AuthenticationState on SQLite. Every `keys.set` call writes in one
- * transaction, so a crash never leaves a Signal session half-updated.
+ * Baileys' `AuthenticationState` on SQLite, with the semantics of its own
+ * `useMultiFileAuthState`: values round-trip through `BufferJSON`, an empty
+ * value (null) in `keys.set` deletes the key, and app-state sync keys come back
+ * as protobuf objects. Unlike the file store, every `keys.set` call is one
+ * transaction, so a crash or a failing write never leaves a Signal session,
+ * its pre-keys and its sender keys out of step with each other.
  */
-export function useSqliteAuthState(db: Database, instanceId: string): SqliteAuthState {
-  const readCreds = db.prepare<[string], string>('SELECT creds FROM auth_creds WHERE instance_id = ?').pluck();
-  const writeCreds = db.prepare<[string, string]>(
-    'INSERT INTO auth_creds (instance_id, creds) VALUES (?, ?) ON CONFLICT(instance_id) DO UPDATE SET creds = excluded.creds'
+export function useSqliteAuthState(db: Database, instanceId: InstanceId): SqliteAuthState {
+  const readCreds = db.prepare<[InstanceId], string>('SELECT creds FROM auth_creds WHERE instance_id = ?').pluck();
+  const writeCreds = db.prepare<[InstanceId, string]>(
+    'INSERT INTO auth_creds (instance_id, creds) VALUES (?, ?) ON CONFLICT (instance_id) DO UPDATE SET creds = excluded.creds'
   );
-  const readKey = db.prepare<[string, string, string], string>('SELECT value FROM auth_keys WHERE instance_id = ? AND type = ? AND id = ?').pluck();
-  const writeKey = db.prepare<[string, string, string, string]>(
-    'INSERT INTO auth_keys (instance_id, type, id, value) VALUES (?, ?, ?, ?) ON CONFLICT(instance_id, type, id) DO UPDATE SET value = excluded.value'
+  // One statement for any number of ids: Baileys asks for whole device lists of sessions at once.
+  const readKeys = db.prepare<[InstanceId, KeyType, string], KeyRow>(
+    'SELECT id, value FROM auth_keys WHERE instance_id = ? AND type = ? AND id IN (SELECT value FROM json_each(?))'
   );
-  const deleteKey = db.prepare<[string, string, string]>('DELETE FROM auth_keys WHERE instance_id = ? AND type = ? AND id = ?');
-  const wipeKeys = db.prepare<[string]>('DELETE FROM auth_keys WHERE instance_id = ?');
-  const wipeCreds = db.prepare<[string]>('DELETE FROM auth_creds WHERE instance_id = ?');
+  const writeKey = db.prepare<[InstanceId, KeyType, string, string]>(
+    'INSERT INTO auth_keys (instance_id, type, id, value) VALUES (?, ?, ?, ?) ON CONFLICT (instance_id, type, id) DO UPDATE SET value = excluded.value'
+  );
+  const deleteKey = db.prepare<[InstanceId, KeyType, string]>('DELETE FROM auth_keys WHERE instance_id = ? AND type = ? AND id = ?');
+  const wipeKeys = db.prepare<[InstanceId]>('DELETE FROM auth_keys WHERE instance_id = ?');
+  const wipeCreds = db.prepare<[InstanceId]>('DELETE FROM auth_creds WHERE instance_id = ?');
 
   const stored = readCreds.get(instanceId);
-  const creds: AuthenticationCreds = stored ? JSON.parse(stored, BufferJSON.reviver) : initAuthCreds();
+  const creds: AuthenticationCreds = stored === undefined ? initAuthCreds() : (JSON.parse(stored, BufferJSON.reviver) as AuthenticationCreds);
 
-  const setKeys = db.transaction((data: Record<string, Record<string, unknown>>) => {
-    for (const [type, entries] of Object.entries(data)) {
-      for (const [id, value] of Object.entries(entries ?? {})) {
-        if (value === null || value === undefined) deleteKey.run(instanceId, type, id);
-        else writeKey.run(instanceId, type, id, JSON.stringify(value, BufferJSON.replacer));
+  const setKeys = db.transaction((data: SignalDataSet) => {
+    for (const type of Object.keys(data) as KeyType[]) {
+      for (const [id, value] of Object.entries(data[type] ?? {})) {
+        // As in Baileys' file store, any empty value means "remove this key".
+        if (value) writeKey.run(instanceId, type, id, JSON.stringify(value, BufferJSON.replacer));
+        else deleteKey.run(instanceId, type, id);
       }
     }
+  });
+  const clearAll = db.transaction(() => {
+    wipeKeys.run(instanceId);
+    wipeCreds.run(instanceId);
   });
 
   const state: AuthenticationState = {
     creds,
     keys: {
-      get: async <T extends keyof SignalDataTypeMap>(type: T, ids: string[]) => {
-        const out: { [id: string]: SignalDataTypeMap[T] } = {};
-        for (const id of ids) {
-          const raw = readKey.get(instanceId, type, id);
-          if (raw === undefined) continue;
-          let value = JSON.parse(raw, BufferJSON.reviver);
-          // Baileys expects this one as a protobuf object, as its file-based store does.
-          if (type === 'app-state-sync-key') value = proto.Message.AppStateSyncKeyData.fromObject(value);
-          out[id] = value;
-        }
-        return out;
+      // Ids with nothing stored are left out of the answer: the declared type has no nulls,
+      // and every Baileys caller (and its cacheable store) tests the value, so absent and null read the same.
+      get: async <T extends KeyType>(type: T, ids: string[]) => {
+        const found: { [id: string]: SignalDataTypeMap[T] } = {};
+        if (ids.length === 0) return found;
+        for (const row of readKeys.all(instanceId, type, JSON.stringify(ids))) found[row.id] = reviveKey(type, row.value);
+        return found;
       },
-      set: async data => {
-        setKeys(data as Record<string, Record<string, unknown>>);
-      }
+      set: async data => setKeys(data),
+      clear: async () => void wipeKeys.run(instanceId)
     }
   };
 
@@ -64,14 +90,22 @@ export function useSqliteAuthState(db: Database, instanceId: string): SqliteAuth
     state,
     saveCreds: () => void writeCreds.run(instanceId, JSON.stringify(state.creds, BufferJSON.replacer)),
     clear: () => {
-      db.transaction(() => {
-        wipeKeys.run(instanceId);
-        wipeCreds.run(instanceId);
-      })();
-      // The live object is reset too: the next socket must start a new pairing.
-      for (const key of Object.keys(state.creds)) delete (state.creds as unknown as Record<string, unknown>)[key];
+      clearAll();
+      // The socket holds this very object: reset it in place so the next connection starts a new pairing
+      // instead of presenting the logged-out identity again.
+      const live = state.creds as unknown as Record<string, unknown>;
+      for (const key of Object.keys(live)) delete live[key];
       Object.assign(state.creds, initAuthCreds());
     },
     hasAccount: () => !!state.creds.me?.id
   };
+}
+
+function reviveKey<T extends KeyType>(type: T, raw: string): SignalDataTypeMap[T] {
+  const value: unknown = JSON.parse(raw, BufferJSON.reviver);
+  // Baileys decodes app-state patches with this key as a protobuf message, and its file store revives it the same way.
+  if (type === 'app-state-sync-key') {
+    return proto.Message.AppStateSyncKeyData.fromObject(value as Record<string, unknown>) as unknown as SignalDataTypeMap[T];
+  }
+  return value as SignalDataTypeMap[T];
 }

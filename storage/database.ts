@@ -1,19 +1,31 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { migrate } from './migrations.js';
 
 export type { Database } from 'better-sqlite3';
 
-/** Opens (creating if needed) the hub's SQLite file and brings its schema up to date. */
-export function openDatabase(file: string): Database.Database {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  const db = new Database(file);
-  // WAL: readers never wait for the writer; NORMAL is durable across process crashes in WAL mode.
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  migrate(db);
+/** How long a statement waits for another connection's write lock before failing with SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 5000;
+
+/** Opens (creating it and its folder if needed) the hub's SQLite file and brings its schema up to date. */
+export function openDatabase(file: string): Database {
+  if (file !== ':memory:' && file !== '') mkdirSync(dirname(file), { recursive: true });
+  const db = new BetterSqlite3(file);
+  try {
+    // Set first, so that switching the journal below also waits for a lock instead of failing.
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    // WAL: readers (replays, REST reads) never wait for the writer, and the writer never waits for them.
+    db.pragma('journal_mode = WAL');
+    // In WAL mode NORMAL survives a process crash; only a power loss can drop the last commits.
+    db.pragma('synchronous = NORMAL');
+    // Every per-instance table relies on ON DELETE CASCADE. SQLite's default is off; better-sqlite3's
+    // build happens to turn them on, but a schema that depends on them should not depend on a build flag.
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   return db;
 }

@@ -1,21 +1,50 @@
-import { useSqliteAuthState } from './auth-state.js';
-import { chatsRepository } from './chats-repository.js';
-import { contactsRepository } from './contacts-repository.js';
-import { openDatabase } from './database.js';
-import { eventLog } from './event-log.js';
-import { instancesRepository } from './instances-repository.js';
-import { messagesRepository } from './messages-repository.js';
-import { settingsRepository } from './settings-repository.js';
+import { useSqliteAuthState, type SqliteAuthState } from './auth-state.js';
+import { chatsRepository, type ChatsRepository } from './chats-repository.js';
+import { contactsRepository, type ContactsRepository } from './contacts-repository.js';
+import { openDatabase, type Database } from './database.js';
+import { eventLog, type EventLog } from './event-log.js';
+import { instancesRepository, type InstancesRepository } from './instances-repository.js';
+import { messagesRepository, type MessagesRepository } from './messages-repository.js';
+import { settingsRepository, type SettingsRepository } from './settings-repository.js';
+import { withTransaction } from './transaction.js';
+import type { InstanceId } from './types.js';
 
-export type { SqliteAuthState } from './auth-state.js';
-export type { ChatPatch, ChatRow } from './chats-repository.js';
-export type { ContactPatch, ContactRow } from './contacts-repository.js';
-export type { LoggedEvent } from './event-log.js';
-export type { InstanceRow } from './instances-repository.js';
-export type { StoredMessage } from './messages-repository.js';
+export { useSqliteAuthState, type SqliteAuthState } from './auth-state.js';
+export { chatsRepository, type ChatPatch, type ChatRow, type ChatsRepository } from './chats-repository.js';
+export { contactsRepository, type ContactPatch, type ContactRow, type ContactsRepository } from './contacts-repository.js';
+export { openDatabase, type Database } from './database.js';
+export { eventLog, type AppendedEvent, type EventLog, type LoggedEvent, type PayloadBuilder, type PruneOptions } from './event-log.js';
+export { instancesRepository, type InstanceRow, type InstancesRepository, type NewInstance } from './instances-repository.js';
+export {
+  messagesRepository,
+  type MessageCursor,
+  type MessagePage,
+  type MessageRow,
+  type MessagesRepository,
+  type StoredMessage
+} from './messages-repository.js';
+export { appliedMigrations, migrate, MIGRATIONS, type AppliedMigration, type Migration } from './migrations.js';
+export { settingsRepository, type SettingsRepository } from './settings-repository.js';
+export { withTransaction } from './transaction.js';
+export type { InstanceId, Jid, MessageId } from './types.js';
 
-/** Everything the hub keeps, behind one object; the only place SQL lives. */
-export function createStorage(file: string) {
+/** Everything the hub keeps, behind one object. */
+export interface Storage {
+  db: Database;
+  instances: InstancesRepository;
+  settings: SettingsRepository;
+  chats: ChatsRepository;
+  contacts: ContactsRepository;
+  messages: MessagesRepository;
+  events: EventLog;
+  authState(instanceId: InstanceId): SqliteAuthState;
+  /** `withTransaction` on this database: the store writes and the log entries of one WhatsApp event commit together. */
+  transaction<T>(fn: () => T): T;
+  close(): void;
+}
+
+/** Opens the file (migrating it) and builds every repository on it. */
+export function createStorage(file: string): Storage {
   const db = openDatabase(file);
   return {
     db,
@@ -25,10 +54,8 @@ export function createStorage(file: string) {
     contacts: contactsRepository(db),
     messages: messagesRepository(db),
     events: eventLog(db),
-    authState: (instanceId: string) => useSqliteAuthState(db, instanceId),
-    /** Runs `fn` in one transaction: the store writes and the log entries of one WhatsApp event commit together. */
-    transaction: <T>(fn: () => T): T => db.transaction(fn)(),
-    close: () => db.close()
+    authState: instanceId => useSqliteAuthState(db, instanceId),
+    transaction: fn => withTransaction(db, fn),
+    close: () => void db.close()
   };
 }
-export type Storage = ReturnType<typeof createStorage>;

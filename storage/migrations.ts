@@ -1,7 +1,21 @@
 import type { Database } from 'better-sqlite3';
 
-/** Schema changes, in order. A migration is never edited once released; add a new one. */
-const MIGRATIONS: { version: number; name: string; sql: string }[] = [
+/** One schema change. Once released it is never edited: a fix is a new migration. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** A row of the `migrations` table: which schema changes this file has had, and when. */
+export interface AppliedMigration {
+  version: number;
+  name: string;
+  applied_at: number;
+}
+
+/** The hub's schema, in order. */
+export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'initial',
@@ -74,21 +88,52 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
         PRIMARY KEY (instance_id, seq)
       ) WITHOUT ROWID;
     `
+  },
+  {
+    version: 2,
+    name: 'paging and retention indexes',
+    sql: `
+      -- Messages of one chat often share a second; paging needs the whole key order in the index,
+      -- or a message sharing the cursor's timestamp and id (the other direction) falls between pages.
+      DROP INDEX messages_by_chat_time;
+      CREATE INDEX messages_by_chat_page ON messages (instance_id, chat_jid, timestamp DESC, id DESC, from_me DESC);
+      -- Pruning by age would otherwise scan the whole log.
+      CREATE INDEX event_log_by_time ON event_log (created_at);
+    `
   }
 ];
 
-/** Applies every migration not yet recorded, each in its own transaction. */
-export function migrate(db: Database): number[] {
+/**
+ * Applies every migration the file has not had, each in its own transaction
+ * together with its row in `migrations`, so a failing one leaves no trace and
+ * is retried on the next open. Returns the versions it applied.
+ */
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
   db.exec('CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
-  const applied = new Set(db.prepare('SELECT version FROM migrations').pluck().all() as number[]);
+  const known = Math.max(0, ...migrations.map(m => m.version));
+  const current = db.prepare<[], number>('SELECT COALESCE(MAX(version), 0) FROM migrations').pluck().get() ?? 0;
+  // An older build must not write into a schema it does not know.
+  if (current > known) throw new Error(`the database is at schema version ${current}; this build knows up to ${known}`);
+
+  const isApplied = db.prepare<[number], number>('SELECT 1 FROM migrations WHERE version = ?').pluck();
+  const record = db.prepare<[number, string, number]>('INSERT INTO migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  const apply = db.transaction((m: Migration): boolean => {
+    // Checked again under the write lock: another process may have opened the same file at the same time.
+    if (isApplied.get(m.version)) return false;
+    db.exec(m.sql);
+    record.run(m.version, m.name, Date.now());
+    return true;
+  });
+
   const ran: number[] = [];
-  for (const m of MIGRATIONS) {
-    if (applied.has(m.version)) continue;
-    db.transaction(() => {
-      db.exec(m.sql);
-      db.prepare('INSERT INTO migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
-    })();
-    ran.push(m.version);
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    // IMMEDIATE takes the write lock before the check above, so two openers never both run it.
+    if (apply.immediate(m)) ran.push(m.version);
   }
   return ran;
+}
+
+/** The migrations recorded in this file, oldest first. */
+export function appliedMigrations(db: Database): AppliedMigration[] {
+  return db.prepare<[], AppliedMigration>('SELECT version, name, applied_at FROM migrations ORDER BY version').all();
 }

@@ -1,12 +1,16 @@
 import type { Database } from 'better-sqlite3';
 
-/** Hub-wide settings (e.g. the admin key's digest). */
-export function settingsRepository(db: Database) {
+/** Hub-wide settings, one string per key (e.g. the admin key's digest). */
+export interface SettingsRepository {
+  get(key: string): string | undefined;
+  set(key: string, value: string): void;
+}
+
+export function settingsRepository(db: Database): SettingsRepository {
   const get = db.prepare<[string], string>('SELECT value FROM settings WHERE key = ?').pluck();
-  const set = db.prepare<[string, string]>('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
+  const set = db.prepare<[string, string]>('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   return {
-    get: (key: string): string | undefined => get.get(key),
-    set: (key: string, value: string): void => void set.run(key, value)
+    get: key => get.get(key),
+    set: (key, value) => void set.run(key, value)
   };
 }
-export type SettingsRepository = ReturnType<typeof settingsRepository>;
