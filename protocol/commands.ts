@@ -1,5 +1,7 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { ErrorReply, InstanceName, Jid, MessageId } from './common.js';
+import { Chat, Contact } from './events-chat.js';
+import { MessageItem } from './events-message.js';
 
 /** An instance's state as the API reports it (`qr`: waiting for a scan). */
 export const InstanceStateName = Type.Enum(['connecting', 'qr', 'open', 'close', 'refused']);
@@ -19,6 +21,16 @@ export const Recipient = Type.String({ minLength: 3, maxLength: 128, pattern: '^
 
 /** The message key WhatsApp gives a sent message. */
 export const MessageKey = Type.Object({ id: MessageId, remoteJid: Jid, fromMe: Type.Boolean() });
+
+/** A message named by a caller: its chat (number or JID), its ID, and whether the instance sent it. */
+export const MessageRef = Type.Object(
+  { id: MessageId, remoteJid: Recipient, fromMe: Type.Boolean(), participant: Type.Optional(Jid) },
+  { additionalProperties: false }
+);
+
+const Sent = Type.Object({ key: MessageKey, status: Type.String() });
+const strict = { additionalProperties: false } as const;
+const Text = Type.String({ minLength: 1, maxLength: 65536 });
 
 /**
  * Every command, by name: its arguments and its result. REST routes, Socket.IO
@@ -43,11 +55,116 @@ export const CommandSchemas = {
   'instance.logout': { args: OnInstance, result: InstanceInfo },
   /** Logs out if needed and deletes the instance with everything stored for it. */
   'instance.delete': { args: OnInstance, result: Type.Object({ deleted: InstanceName }) },
-  /** Sends one text to one number. */
+  /** Disconnects and connects again with the same credentials. */
+  'instance.restart': { args: OnInstance, result: InstanceInfo },
+  /** Stored events after a seq, oldest first: what a client missed (the same log `subscribe` replays). */
+  'instance.events': {
+    args: Type.Object(
+      { instance: InstanceName, after: Type.Optional(Type.Integer({ minimum: 0 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) },
+      strict
+    ),
+    result: Type.Object({ events: Type.Array(Type.Unknown()), lastSeq: Type.Integer(), more: Type.Boolean() })
+  },
+  /** Sends a text; `quoted` replies to a stored message, `mentions` are numbers mentioned in it. */
   'message.sendText': {
-    args: Type.Object({ instance: InstanceName, number: Recipient, text: Type.String({ minLength: 1, maxLength: 65536 }) }, { additionalProperties: false }),
-    result: Type.Object({ key: MessageKey, status: Type.String() })
-  }
+    args: Type.Object(
+      {
+        instance: InstanceName,
+        number: Recipient,
+        text: Text,
+        quoted: Type.Optional(MessageId),
+        mentions: Type.Optional(Type.Array(Recipient, { maxItems: 256 }))
+      },
+      strict
+    ),
+    result: Sent
+  },
+  /** Sends a location pin. */
+  'message.sendLocation': {
+    args: Type.Object(
+      {
+        instance: InstanceName,
+        number: Recipient,
+        latitude: Type.Number({ minimum: -90, maximum: 90 }),
+        longitude: Type.Number({ minimum: -180, maximum: 180 }),
+        name: Type.Optional(Type.String({ maxLength: 1000 })),
+        address: Type.Optional(Type.String({ maxLength: 1000 }))
+      },
+      strict
+    ),
+    result: Sent
+  },
+  /** Sends a contact card. */
+  'message.sendContact': {
+    args: Type.Object(
+      {
+        instance: InstanceName,
+        number: Recipient,
+        contact: Type.Object(
+          { fullName: Type.String({ minLength: 1, maxLength: 256 }), phoneNumber: Type.String({ pattern: '^\\+?[0-9 ()-]{6,32}$' }), organization: Type.Optional(Type.String({ maxLength: 256 })) },
+          strict
+        )
+      },
+      strict
+    ),
+    result: Sent
+  },
+  /** Reacts to a message; an empty reaction removes it. */
+  'message.sendReaction': {
+    args: Type.Object({ instance: InstanceName, key: MessageRef, reaction: Type.String({ maxLength: 16 }) }, strict),
+    result: Sent
+  },
+  /** Sends a text with a link; no preview is fetched. */
+  'message.sendLink': {
+    args: Type.Object({ instance: InstanceName, number: Recipient, text: Type.String({ minLength: 1, maxLength: 65536, pattern: 'https?://' }) }, strict),
+    result: Sent
+  },
+  /** Deletes a message for everyone. */
+  'message.delete': { args: Type.Object({ instance: InstanceName, key: MessageRef }, strict), result: Sent },
+  /** Edits the text of a message the instance sent. */
+  'message.edit': { args: Type.Object({ instance: InstanceName, key: MessageRef, text: Text }, strict), result: Sent },
+  /** Marks messages as read (the sender sees blue ticks). */
+  'message.markRead': {
+    args: Type.Object({ instance: InstanceName, keys: Type.Array(MessageRef, { minItems: 1, maxItems: 500 }) }, strict),
+    result: Type.Object({ read: Type.Integer() })
+  },
+  /** The chats stored for the instance, most recent first. */
+  'chats.find': { args: OnInstance, result: Type.Array(Chat) },
+  /** The contacts stored for the instance. */
+  'contacts.find': { args: OnInstance, result: Type.Array(Contact) },
+  /** A chat's stored messages, newest first, a page at a time: pass back `next` as `cursor`. */
+  'messages.find': {
+    args: Type.Object(
+      {
+        instance: InstanceName,
+        chat: Recipient,
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+        cursor: Type.Optional(Type.Union([Type.String({ maxLength: 512 }), Type.Null()]))
+      },
+      strict
+    ),
+    result: Type.Object({ messages: Type.Array(MessageItem), next: Type.Union([Type.String(), Type.Null()]) })
+  },
+  /** Which numbers are on WhatsApp, checked in small batches. */
+  'numbers.check': {
+    args: Type.Object({ instance: InstanceName, numbers: Type.Array(Recipient, { minItems: 1, maxItems: 1000 }) }, strict),
+    result: Type.Array(Type.Object({ number: Type.String(), exists: Type.Boolean(), jid: Type.Union([Jid, Type.Null()]) }))
+  },
+  /** A contact's profile picture URL, or null when there is none. */
+  'profile.picture': {
+    args: Type.Object({ instance: InstanceName, number: Recipient, type: Type.Optional(Type.Enum(['preview', 'image'])) }, strict),
+    result: Type.Object({ number: Type.String(), url: Type.Union([Type.String(), Type.Null()]) })
+  },
+  /** Shows the instance as typing, recording, paused or available in a chat. */
+  'presence.send': {
+    args: Type.Object(
+      { instance: InstanceName, number: Recipient, presence: Type.Enum(['composing', 'recording', 'paused', 'available', 'unavailable']) },
+      strict
+    ),
+    result: Type.Object({ sent: Type.Boolean() })
+  },
+  /** Asks WhatsApp for a contact's presence updates (they arrive as presence.update). */
+  'presence.subscribe': { args: Type.Object({ instance: InstanceName, number: Recipient }, strict), result: Type.Object({ subscribed: Type.Boolean() }) }
 } as const satisfies Record<string, { args: TSchema; result: TSchema }>;
 
 export type CommandName = keyof typeof CommandSchemas;

@@ -9,6 +9,9 @@ export const ConfigSchema = Type.Object({
   API_KEY: Type.Optional(Type.String({ minLength: 16, description: 'admin API key; generated on first start when unset' })),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   QR_MAX_COUNT: Type.Integer({ minimum: 1, maximum: 100, default: 6, description: 'QR codes shown before giving up (refused)' }),
+  EVENT_RETENTION_HOURS: Type.Number({ minimum: 0, default: 168, description: 'stored events older than this are pruned (0: keep all)' }),
+  EVENT_RETENTION_COUNT: Type.Integer({ minimum: 0, default: 100_000, description: 'stored events kept per instance (0: no limit)' }),
+  RATE_LIMIT_PER_SECOND: Type.Number({ minimum: 0, default: 20, description: 'commands per second per instance, bursts up to twice that (0: off)' }),
   WA_WS_URL: Type.Optional(Type.String({ pattern: '^wss?://', description: "WhatsApp's WebSocket URL (Baileys' default when unset)" })),
   WA_ROOT_PUBLIC_KEY: Type.Optional(
     Type.String({ pattern: '^[0-9a-fA-F]{64}$', description: "hex root key Baileys checks the server's certificates against" })

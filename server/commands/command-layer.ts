@@ -2,6 +2,7 @@ import { Compile } from 'typebox/compile';
 import { COMMAND_NAMES, CommandSchemas, type CommandArgs, type CommandName, type CommandResult } from '../../protocol/index.js';
 import { assertMayUse, type Principal } from '../auth/principal.js';
 import { Errors } from '../errors.js';
+import type { RateLimiter } from './rate-limiter.js';
 
 export type CommandHandler<C extends CommandName> = (args: CommandArgs<C>, principal: Principal) => Promise<CommandResult<C>> | CommandResult<C>;
 export type CommandHandlers = { [C in CommandName]: CommandHandler<C> };
@@ -21,7 +22,10 @@ const describe = (errors: Iterable<{ instancePath: string; message: string }>): 
  * handler. Transports only map the result or the error to their wire.
  */
 export class CommandLayer {
-  constructor(private readonly handlers: CommandHandlers) {}
+  constructor(
+    private readonly handlers: CommandHandlers,
+    private readonly limiter?: RateLimiter
+  ) {}
 
   has(name: string): name is CommandName {
     return validators.has(name as CommandName);
@@ -33,7 +37,10 @@ export class CommandLayer {
     const input = args ?? {};
     if (!validator.Check(input)) throw new Errors.badRequest(describe(validator.Errors(input)));
     const instance = (input as { instance?: string }).instance;
-    if (instance !== undefined) assertMayUse(principal, instance);
+    if (instance !== undefined) {
+      assertMayUse(principal, instance);
+      if (this.limiter && !this.limiter.take(instance)) throw new Errors.tooManyRequests();
+    }
     return (this.handlers[name] as CommandHandler<CommandName>)(input as never, principal);
   }
 }

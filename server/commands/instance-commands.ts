@@ -1,3 +1,4 @@
+import type { Storage } from '../../storage/index.js';
 import type { CommandHandlers } from './command-layer.js';
 import { assertAdmin } from '../auth/principal.js';
 import type { InstanceRegistry, LiveInstance } from '../instances/instance-registry.js';
@@ -11,9 +12,12 @@ const info = (inst: LiveInstance) => ({
 });
 
 /** instance.*: create, list, connect, state, logout, delete. */
-export function instanceCommands(registry: InstanceRegistry): Pick<
+export function instanceCommands(
+  registry: InstanceRegistry,
+  storage: Storage
+): Pick<
   CommandHandlers,
-  'instance.create' | 'instance.list' | 'instance.connect' | 'instance.state' | 'instance.logout' | 'instance.delete'
+  'instance.create' | 'instance.list' | 'instance.connect' | 'instance.state' | 'instance.logout' | 'instance.delete' | 'instance.restart' | 'instance.events'
 > {
   return {
     'instance.create': ({ instanceName }, principal) => {
@@ -37,6 +41,22 @@ export function instanceCommands(registry: InstanceRegistry): Pick<
     'instance.delete': async ({ instance }) => {
       await registry.delete(instance);
       return { deleted: instance };
+    },
+    'instance.restart': ({ instance }) => {
+      const inst = registry.get(instance);
+      inst.session.stop();
+      inst.session.start();
+      return info(inst);
+    },
+    'instance.events': ({ instance, after, limit }) => {
+      const inst = registry.get(instance);
+      const max = limit ?? 100;
+      const rows = storage.events.after(inst.row.id, after ?? 0, max + 1);
+      return {
+        events: rows.slice(0, max).map(r => JSON.parse(r.payload) as unknown),
+        lastSeq: registry.lastSeq(inst),
+        more: rows.length > max
+      };
     }
   };
 }

@@ -1,4 +1,7 @@
-import { isJidGroup, isLidUser } from '@whiskeysockets/baileys';
+import { isJidGroup, isLidUser, type AnyMessageContent, type MiscMessageGenerationOptions, type WAMessage, type WASocket } from '@whiskeysockets/baileys';
+import type { Static } from 'typebox';
+import type { MessageRef } from '../../protocol/index.js';
+import type { Storage } from '../../storage/index.js';
 import { Errors } from '../errors.js';
 import type { InstanceRegistry } from '../instances/instance-registry.js';
 import type { CommandHandlers } from './command-layer.js';
@@ -9,25 +12,111 @@ export function toJid(number: string): string {
   return `${number.replace(/\D/g, '')}@s.whatsapp.net`;
 }
 
-/** message.*: sending. */
-export function messageCommands(registry: InstanceRegistry): Pick<CommandHandlers, 'message.sendText'> {
+/** The open socket of an instance, or 409 in the error shape. */
+export function openSocket(registry: InstanceRegistry, instance: string): WASocket {
+  const inst = registry.get(instance);
+  const sock = inst.session.socket;
+  if (!sock) throw new Errors.notConnected(instance, inst.session.state);
+  return sock;
+}
+
+/**
+ * The JID to send to: a phone number is checked with WhatsApp first, so a number
+ * that is not on WhatsApp is refused (404, in the event map's words) before anything goes out.
+ */
+export async function recipient(sock: WASocket, number: string): Promise<string> {
+  const jid = toJid(number);
+  if (isJidGroup(jid) || isLidUser(jid)) return jid;
+  const [found] = (await sock.onWhatsApp(jid)) ?? [];
+  if (!found?.exists) throw new Errors.numberNotOnWhatsApp(number);
+  return found.jid;
+}
+
+const keyOf = (ref: Static<typeof MessageRef>) => ({ id: ref.id, remoteJid: toJid(ref.remoteJid), fromMe: ref.fromMe, participant: ref.participant });
+
+async function send(sock: WASocket, jid: string, content: AnyMessageContent, options?: MiscMessageGenerationOptions) {
+  const sent = await sock.sendMessage(jid, content, options).catch((err: Error) => {
+    throw new Errors.sendFailed(err.message);
+  });
+  if (!sent?.key.id) throw new Errors.sendFailed('no message key');
+  return { key: { id: sent.key.id, remoteJid: sent.key.remoteJid ?? jid, fromMe: true }, status: 'PENDING' };
+}
+
+/** message.*: every kind of send, delete, edit and read receipts. */
+export function messageCommands(
+  registry: InstanceRegistry,
+  storage: Storage
+): Pick<
+  CommandHandlers,
+  | 'message.sendText'
+  | 'message.sendLocation'
+  | 'message.sendContact'
+  | 'message.sendReaction'
+  | 'message.sendLink'
+  | 'message.delete'
+  | 'message.edit'
+  | 'message.markRead'
+> {
+  /** The stored message a reply quotes, or 400 in the event map's words. */
+  const quotedMessage = (instance: string, chatJid: string, id: string): WAMessage => {
+    const row = registry.get(instance).row;
+    const found = storage.messages.get(row.id, chatJid, id, false) ?? storage.messages.get(row.id, chatJid, id, true);
+    if (!found) throw new Errors.badRequest(`Message ID: ${id} - not found to be quoted`);
+    return found.message;
+  };
+
   return {
-    'message.sendText': async ({ instance, number, text }) => {
-      const inst = registry.get(instance);
-      const sock = inst.session.socket;
-      if (!sock) throw new Errors.notConnected(instance, inst.session.state);
-      let jid = toJid(number);
-      if (!isJidGroup(jid) && !isLidUser(jid)) {
-        // Refuse numbers not on WhatsApp before anything is sent, in the event map's words.
-        const [found] = (await sock.onWhatsApp(jid)) ?? [];
-        if (!found?.exists) throw new Errors.numberNotOnWhatsApp(number);
-        jid = found.jid;
-      }
-      const sent = await sock.sendMessage(jid, { text }).catch((err: Error) => {
-        throw new Errors.sendFailed(err.message);
-      });
-      if (!sent?.key.id) throw new Errors.sendFailed('no message key');
-      return { key: { id: sent.key.id, remoteJid: sent.key.remoteJid ?? jid, fromMe: true }, status: 'PENDING' };
+    'message.sendText': async ({ instance, number, text, quoted, mentions }) => {
+      const sock = openSocket(registry, instance);
+      const jid = await recipient(sock, number);
+      const quote = quoted ? quotedMessage(instance, jid, quoted) : undefined;
+      return send(sock, jid, { text, mentions: mentions?.map(toJid) }, quote ? { quoted: quote } : undefined);
+    },
+    'message.sendLocation': async ({ instance, number, latitude, longitude, name, address }) => {
+      const sock = openSocket(registry, instance);
+      const jid = await recipient(sock, number);
+      return send(sock, jid, { location: { degreesLatitude: latitude, degreesLongitude: longitude, name, address } });
+    },
+    'message.sendContact': async ({ instance, number, contact }) => {
+      const sock = openSocket(registry, instance);
+      const jid = await recipient(sock, number);
+      const digits = contact.phoneNumber.replace(/\D/g, '');
+      const vcard = [
+        'BEGIN:VCARD',
+        'VERSION:3.0',
+        `FN:${contact.fullName}`,
+        ...(contact.organization ? [`ORG:${contact.organization};`] : []),
+        `TEL;type=CELL;type=VOICE;waid=${digits}:+${digits}`,
+        'END:VCARD'
+      ].join('\n');
+      return send(sock, jid, { contacts: { displayName: contact.fullName, contacts: [{ vcard }] } });
+    },
+    'message.sendReaction': async ({ instance, key, reaction }) => {
+      const sock = openSocket(registry, instance);
+      const k = keyOf(key);
+      return send(sock, k.remoteJid, { react: { text: reaction, key: k } });
+    },
+    'message.sendLink': async ({ instance, number, text }) => {
+      const sock = openSocket(registry, instance);
+      const jid = await recipient(sock, number);
+      // linkPreview: null keeps Baileys from fetching the page (it would wait out a timeout offline).
+      return send(sock, jid, { text, linkPreview: null });
+    },
+    'message.delete': async ({ instance, key }) => {
+      const sock = openSocket(registry, instance);
+      const k = keyOf(key);
+      return send(sock, k.remoteJid, { delete: k });
+    },
+    'message.edit': async ({ instance, key, text }) => {
+      const sock = openSocket(registry, instance);
+      const k = keyOf(key);
+      if (!k.fromMe) throw new Errors.badRequest('only messages the instance sent can be edited');
+      return send(sock, k.remoteJid, { text, edit: k });
+    },
+    'message.markRead': async ({ instance, keys }) => {
+      const sock = openSocket(registry, instance);
+      await sock.readMessages(keys.map(keyOf));
+      return { read: keys.length };
     }
   };
 }

@@ -3,7 +3,9 @@ import type { Logger } from 'pino';
 import { ensureAdminKey } from '../auth/admin-key.js';
 import { CommandLayer } from '../commands/command-layer.js';
 import { instanceCommands } from '../commands/instance-commands.js';
+import { chatCommands } from '../commands/chat-commands.js';
 import { messageCommands } from '../commands/message-commands.js';
+import { RateLimiter } from '../commands/rate-limiter.js';
 import type { Config } from '../config.js';
 import { EventPipeline } from '../events/event-pipeline.js';
 import { InstanceRegistry } from '../instances/instance-registry.js';
@@ -45,7 +47,21 @@ export default fp(
       backoff: opts.backoff,
       qrTimeoutMs: opts.qrTimeoutMs
     });
-    const commands = new CommandLayer({ ...instanceCommands(registry), ...messageCommands(registry) });
+    const commands = new CommandLayer(
+      { ...instanceCommands(registry, app.storage), ...messageCommands(registry, app.storage), ...chatCommands(registry, app.storage) },
+      new RateLimiter(opts.config.RATE_LIMIT_PER_SECOND)
+    );
+    // Retention: old events go, hourly; live subscribers already have everything (delivery is synchronous).
+    const prune = () => {
+      const removed = app.storage.events.prune({
+        maxAgeMs: opts.config.EVENT_RETENTION_HOURS > 0 ? opts.config.EVENT_RETENTION_HOURS * 3_600_000 : undefined,
+        maxCount: opts.config.EVENT_RETENTION_COUNT > 0 ? opts.config.EVENT_RETENTION_COUNT : undefined
+      });
+      if (removed) app.log.info({ removed }, 'pruned old events');
+    };
+    const pruneTimer = setInterval(prune, 3_600_000).unref();
+    app.addHook('onReady', async () => prune());
+    app.addHook('onClose', async () => clearInterval(pruneTimer));
     const admin = ensureAdminKey(app.storage, opts.config.API_KEY);
     app.decorate('hub', { pipeline, registry, commands, authenticate: makeAuthenticator(admin.hash, registry), generatedAdminKey: admin.generated });
     // Sessions stop before the store closes (hooks run in reverse order of registration).

@@ -1,3 +1,5 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import fastifyWebsocket from '@fastify/websocket';
 import fp from 'fastify-plugin';
 import type { Logger } from 'pino';
@@ -16,6 +18,14 @@ export default fp(
       commands: app.hub.commands,
       logger: app.log as unknown as Logger
     };
+    // OpenAPI from the same TypeBox schemas the routes validate with, browsable at /docs.
+    await app.register(swagger, {
+      openapi: {
+        info: { title: 'wahub', description: 'Realtime event hub for WhatsApp', version: '0.1.0' },
+        components: { securitySchemes: { apikey: { type: 'apiKey', in: 'header', name: 'apikey' } } }
+      }
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs' });
     await app.register(restRoutes, { commands: app.hub.commands, authenticate: app.hub.authenticate });
     // Oversized frames get the error shape from the handler, so ws itself allows a little more.
     await app.register(fastifyWebsocket, { options: { maxPayload: MAX_FRAME_BYTES * 4 } });

@@ -11,6 +11,13 @@ export interface ReplayResult {
   lastSeq: number;
   /** More stored events remain: subscribe again with `after: lastSeq`; live delivery has not started. */
   more: boolean;
+  /**
+   * `after` was beyond anything this instance ever numbered (it was deleted and
+   * created again): the client's seqs are stale, so the replay started from the beginning.
+   */
+  reset: boolean;
+  /** Some events after `after` are no longer stored (retention removed them): the client missed those. */
+  gap: boolean;
 }
 
 /**
@@ -30,16 +37,19 @@ export function replayThenJoin(
   let lastSeq = registry.lastSeq(inst);
   if (after === undefined) {
     join();
-    return { replayed: 0, lastSeq, more: false };
+    return { replayed: 0, lastSeq, more: false, reset: false, gap: false };
   }
+  const reset = after > lastSeq;
+  if (reset) after = 0;
   const rows = storage.events.after(inst.row.id, after, REPLAY_LIMIT + 1);
   const more = rows.length > REPLAY_LIMIT;
   const batch = more ? rows.slice(0, REPLAY_LIMIT) : rows;
+  const gap = batch.length ? batch[0]!.seq > after + 1 : lastSeq > after;
   for (const row of batch) send(row.payload);
   if (more) lastSeq = batch.at(-1)!.seq;
   else {
     lastSeq = Math.max(after, batch.at(-1)?.seq ?? after);
     join();
   }
-  return { replayed: batch.length, lastSeq, more };
+  return { replayed: batch.length, lastSeq, more, reset, gap };
 }

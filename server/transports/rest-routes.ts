@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
-import { CommandSchemas, InstanceName, type CommandName } from '../../protocol/index.js';
+import { Type, type TSchema } from 'typebox';
+import { CommandSchemas, ErrorReply, InstanceName, type CommandName } from '../../protocol/index.js';
 import type { Principal } from '../auth/principal.js';
 import type { CommandLayer } from '../commands/command-layer.js';
 import { Errors } from '../errors.js';
@@ -13,11 +13,51 @@ declare module 'fastify' {
   }
 }
 
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+/** Where a route finds the command's arguments besides the instance in its path. */
+type ArgsFrom = 'body' | 'query' | 'none';
+
+/** Each REST route names the command it calls; CodeChat/Evolution-style paths. */
+const ROUTES: [Method, string, CommandName, ArgsFrom, number?][] = [
+  ['POST', '/instance/create', 'instance.create', 'body', 201],
+  ['GET', '/instance/fetchInstances', 'instance.list', 'none'],
+  ['GET', '/instance/connect/:instance', 'instance.connect', 'none'],
+  ['GET', '/instance/connectionState/:instance', 'instance.state', 'none'],
+  ['PUT', '/instance/restart/:instance', 'instance.restart', 'none'],
+  ['DELETE', '/instance/logout/:instance', 'instance.logout', 'none'],
+  ['DELETE', '/instance/delete/:instance', 'instance.delete', 'none'],
+  ['GET', '/instance/events/:instance', 'instance.events', 'query'],
+  ['POST', '/message/sendText/:instance', 'message.sendText', 'body', 201],
+  ['POST', '/message/sendLocation/:instance', 'message.sendLocation', 'body', 201],
+  ['POST', '/message/sendContact/:instance', 'message.sendContact', 'body', 201],
+  ['POST', '/message/sendReaction/:instance', 'message.sendReaction', 'body', 201],
+  ['POST', '/message/sendLink/:instance', 'message.sendLink', 'body', 201],
+  ['POST', '/chat/updateMessage/:instance', 'message.edit', 'body'],
+  ['DELETE', '/chat/deleteMessageForEveryone/:instance', 'message.delete', 'body'],
+  ['POST', '/chat/markMessageAsRead/:instance', 'message.markRead', 'body'],
+  ['POST', '/chat/whatsappNumbers/:instance', 'numbers.check', 'body'],
+  ['POST', '/chat/findChats/:instance', 'chats.find', 'none'],
+  ['POST', '/chat/findContacts/:instance', 'contacts.find', 'none'],
+  ['POST', '/chat/findMessages/:instance', 'messages.find', 'body'],
+  ['POST', '/chat/fetchProfilePictureUrl/:instance', 'profile.picture', 'body'],
+  ['POST', '/chat/sendPresence/:instance', 'presence.send', 'body'],
+  ['POST', '/chat/subscribePresence/:instance', 'presence.subscribe', 'body']
+];
+
+const errors = Object.fromEntries([400, 401, 403, 404, 409, 429, 502].map(s => [s, ErrorReply]));
 const Params = Type.Object({ instance: InstanceName });
 
+/** The command's argument schema without `instance`, which the path carries. */
+function rest(name: CommandName): TSchema {
+  const args = CommandSchemas[name].args as unknown as { properties: Record<string, TSchema>; required?: string[] };
+  const { instance: _instance, ...properties } = args.properties;
+  return Type.Object(properties as Record<string, TSchema>, { additionalProperties: false });
+}
+
 /**
- * REST in the CodeChat/Evolution style. Each route is an adapter: it picks the
- * command's arguments out of the path and body and calls the command layer.
+ * REST: each route is an adapter that takes the instance from the path and the
+ * rest of the arguments from the body or query, and calls the command layer.
+ * The schemas come from protocol/, so `/docs` shows exactly what is checked.
  */
 export async function restRoutes(app: FastifyInstance, opts: { commands: CommandLayer; authenticate: Authenticator }) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -26,32 +66,28 @@ export async function restRoutes(app: FastifyInstance, opts: { commands: Command
     if (!principal) throw new Errors.unauthorized();
     req.principal = principal;
   });
-  const run = (req: FastifyRequest, name: CommandName, args: unknown) => opts.commands.run(name, args, req.principal!);
 
-  r.post('/instance/create', { schema: { body: CommandSchemas['instance.create'].args } }, async (req, reply) =>
-    reply.status(201).send((await run(req, 'instance.create', req.body)) as never)
-  );
-  r.get('/instance/fetchInstances', {}, async req => run(req, 'instance.list', {}) as never);
-  r.get('/instance/connect/:instance', { schema: { params: Params } }, async req =>
-    run(req, 'instance.connect', { instance: req.params.instance }) as never
-  );
-  r.get('/instance/connectionState/:instance', { schema: { params: Params } }, async req =>
-    run(req, 'instance.state', { instance: req.params.instance }) as never
-  );
-  r.delete('/instance/logout/:instance', { schema: { params: Params } }, async req =>
-    run(req, 'instance.logout', { instance: req.params.instance }) as never
-  );
-  r.delete('/instance/delete/:instance', { schema: { params: Params } }, async req =>
-    run(req, 'instance.delete', { instance: req.params.instance }) as never
-  );
-  r.post(
-    '/message/sendText/:instance',
-    {
+  for (const [method, url, command, from, status = 200] of ROUTES) {
+    const hasInstance = url.includes(':instance');
+    r.route({
+      method,
+      url,
       schema: {
-        params: Params,
-        body: Type.Object({ number: Type.String(), text: Type.String() })
+        summary: command,
+        description: (CommandSchemas[command].args as { description?: string }).description,
+        tags: [url.split('/')[1]!],
+        security: [{ apikey: [] }],
+        ...(hasInstance ? { params: Params } : {}),
+        ...(from === 'body' ? { body: hasInstance ? rest(command) : CommandSchemas[command].args } : {}),
+        ...(from === 'query' ? { querystring: rest(command) } : {}),
+        response: { [status]: CommandSchemas[command].result, ...errors }
+      },
+      handler: async (req, reply) => {
+        const extra = from === 'body' ? (req.body as object) : from === 'query' ? (req.query as object) : {};
+        const args = hasInstance ? { ...extra, instance: (req.params as { instance: string }).instance } : extra;
+        const result = await opts.commands.run(command, args, req.principal!);
+        return reply.status(status).send(result);
       }
-    },
-    async (req, reply) => reply.status(201).send((await run(req, 'message.sendText', { instance: req.params.instance, ...req.body })) as never)
-  );
+    });
+  }
 }
