@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import {
+  aesDecryptCTR,
+  aesDecryptGCM,
+  aesEncryptCTR,
   Curve,
   decodeBinaryNode,
+  derivePairingCodeKey,
+  getBinaryNodeChildBuffer,
+  hkdf,
   encodeBinaryNode,
   getBinaryNodeChild,
   hmacSign,
@@ -24,8 +30,22 @@ export interface ConnectionHost {
   readonly qrRefs: number;
   accountByPhone(phone: string): SimAccount | undefined;
   registerRefs(refs: string[], conn: ClientConnection): void;
+  /** A client asked to pair with this phone by code. */
+  registerCodePairing(phone: string, conn: ClientConnection): void;
   releaseRefs(conn: ClientConnection): void;
   pictureUrl(phone: string): string;
+}
+
+/** A client that asked to pair by code: what it sent in `companion_hello`, and what the phone answered. */
+interface CodePairing {
+  phone: string;
+  wrappedCompanionEphemeral: Buffer;
+  ref: Buffer;
+  primaryEphemeral?: KeyPair;
+  account?: SimAccount;
+  code?: string;
+  companionEphemeral?: Buffer;
+  settle?: { resolve: () => void; reject: (err: Error) => void };
 }
 
 /** Registration data a new client offers in its ClientPayload, before it is paired. */
@@ -62,6 +82,8 @@ export class ClientConnection implements ClientLink {
   private outChain: Promise<void> = Promise.resolve();
   private closed = false;
   readonly refs: string[] = [];
+  /** Set while the client waits to be paired by a code typed on the phone. */
+  codePairing?: CodePairing;
   private log: Logger;
 
   constructor(
@@ -168,6 +190,90 @@ export class ClientConnection implements ClientLink {
     this.log.info({ phone: account.phone, deviceId }, 'paired');
     // As WhatsApp does: the paired client must reconnect and log in.
     this.close({ tag: 'stream:error', attrs: { code: '515' } });
+  }
+
+  /**
+   * The phone's user typed `code` into "link with phone number". The phone unwraps
+   * the client's ephemeral key with it and answers with its own (`primary_hello`);
+   * resolves once the client's `companion_finish` proved it holds the same code
+   * and the pairing went through, rejects when the code was wrong.
+   */
+  enterPairingCode(account: SimAccount, code: string): Promise<void> {
+    const pairing = this.codePairing;
+    if (!pairing) return Promise.reject(new Error('this connection did not ask for a pairing code'));
+    const wrapped = pairing.wrappedCompanionEphemeral;
+    return (async () => {
+      const salt = wrapped.subarray(0, 32);
+      const iv = wrapped.subarray(32, 48);
+      pairing.companionEphemeral = aesDecryptCTR(wrapped.subarray(48, 80), await derivePairingCodeKey(code, salt), iv);
+      pairing.primaryEphemeral = Curve.generateKeyPair();
+      pairing.account = account;
+      pairing.code = code;
+      const outSalt = randomBytes(32);
+      const outIv = randomBytes(16);
+      const wrappedPrimary = Buffer.concat([
+        outSalt,
+        outIv,
+        aesEncryptCTR(pairing.primaryEphemeral.public, await derivePairingCodeKey(code, outSalt), outIv)
+      ]);
+      const done = new Promise<void>((resolve, reject) => (pairing.settle = { resolve, reject }));
+      this.send({
+        tag: 'notification',
+        attrs: { from: 's.whatsapp.net', type: 'link_code_companion_reg', id: `sim-${this.nextId++}`, t: nowSeconds() },
+        content: [
+          {
+            tag: 'link_code_companion_reg',
+            attrs: { stage: 'primary_hello' },
+            content: [
+              { tag: 'link_code_pairing_ref', attrs: {}, content: pairing.ref },
+              { tag: 'primary_identity_pub', attrs: {}, content: account.phoneDevice.identityPublic },
+              { tag: 'link_code_pairing_wrapped_primary_ephemeral_pub', attrs: {}, content: wrappedPrimary }
+            ]
+          }
+        ]
+      });
+      await done;
+    })();
+  }
+
+  /** `companion_hello` (the client shows a code) and `companion_finish` (it answers the phone). */
+  private async onLinkCode(iq: BinaryNode, reg: BinaryNode): Promise<void> {
+    const ok = (content?: BinaryNode[]) =>
+      this.send({ tag: 'iq', attrs: { id: iq.attrs.id ?? '', type: 'result', from: 's.whatsapp.net' }, content });
+    if (reg.attrs.stage === 'companion_hello') {
+      const wrapped = getBinaryNodeChildBuffer(reg, 'link_code_pairing_wrapped_companion_ephemeral_pub');
+      const phone = (reg.attrs.jid ?? '').split('@')[0] ?? '';
+      if (!wrapped || wrapped.length < 80) return ok();
+      const ref = Buffer.from(`2@${randomBytes(16).toString('base64')}`);
+      this.codePairing = { phone, wrappedCompanionEphemeral: Buffer.from(wrapped), ref };
+      this.host.registerCodePairing(phone, this);
+      return ok([{ tag: 'link_code_companion_reg', attrs: {}, content: [{ tag: 'link_code_pairing_ref', attrs: {}, content: ref }] }]);
+    }
+    const pairing = this.codePairing;
+    if (reg.attrs.stage !== 'companion_finish' || !pairing?.primaryEphemeral || !pairing.companionEphemeral || !pairing.account) return ok();
+    ok();
+    this.codePairing = undefined;
+    // Not awaited: pair() waits for the client's reply, which arrives through this same frame chain.
+    void this.finishCodePairing(pairing, reg);
+  }
+
+  private async finishCodePairing(pairing: CodePairing, reg: BinaryNode): Promise<void> {
+    try {
+      const bundle = Buffer.from(getBinaryNodeChildBuffer(reg, 'link_code_pairing_wrapped_key_bundle') ?? []);
+      const companionIdentity = Buffer.from(getBinaryNodeChildBuffer(reg, 'companion_identity_public') ?? []);
+      const companionShared = Curve.sharedKey(pairing.primaryEphemeral!.private, pairing.companionEphemeral!);
+      const key = hkdf(companionShared, 32, { salt: bundle.subarray(0, 32), info: 'link_code_pairing_key_bundle_encryption_key' });
+      // GCM fails here when the client unwrapped our key with another code: the code was wrong.
+      const plain = aesDecryptGCM(bundle.subarray(44), key, bundle.subarray(32, 44), Buffer.alloc(0));
+      const random = plain.subarray(64, 96);
+      const identityShared = Curve.sharedKey(pairing.account!.phoneDevice.identity.privKey, companionIdentity);
+      const advSecret = Buffer.from(hkdf(Buffer.concat([companionShared, identityShared, random]), 32, { info: 'adv_secret' }));
+      await this.pair(pairing.account!, advSecret);
+      pairing.settle?.resolve();
+    } catch (err) {
+      this.log.info({ err }, 'code pairing failed');
+      pairing.settle?.reject(new Error('pairing code does not match'));
+    }
   }
 
   private query(node: BinaryNode): Promise<BinaryNode> {
@@ -291,8 +397,10 @@ export class ClientConnection implements ClientLink {
       return;
     }
     if (!account || !this.linked) {
-      // Before login only the pairing exchange and pings are meaningful.
-      if (node.tag === 'iq') this.send({ tag: 'iq', attrs: { id: node.attrs.id ?? '', type: 'result', from: 's.whatsapp.net' } });
+      // Before login only the pairing exchanges and pings are meaningful.
+      const reg = node.tag === 'iq' ? getBinaryNodeChild(node, 'link_code_companion_reg') : undefined;
+      if (reg) await this.onLinkCode(node, reg);
+      else if (node.tag === 'iq') this.send({ tag: 'iq', attrs: { id: node.attrs.id ?? '', type: 'result', from: 's.whatsapp.net' } });
       return;
     }
     switch (node.tag) {

@@ -136,6 +136,11 @@ export function buildControlApi(sim: WhatsAppSimulator): FastifyInstance {
     },
     async req => sim.sendText(req.params.phone, req.body.from, req.body.text, { plaintext: req.body.plaintext })
   );
+  app.post(
+    '/accounts/:phone/pairing-code',
+    { schema: { params: PhoneParams, body: Type.Object({ code: Type.String({ minLength: 1, maxLength: 16 }) }) } },
+    async req => sim.enterPairingCode(req.params.phone, req.body.code.toUpperCase().replace(/-/g, ''))
+  );
   app.post('/accounts/:phone/status', { schema: { params: PhoneParams, body: Type.Object({ ...From, text: Text }) } }, async req =>
     sim.postStatus(req.params.phone, req.body.from, req.body.text)
   );

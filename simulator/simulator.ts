@@ -60,6 +60,8 @@ export class WhatsAppSimulator {
   pictureBaseUrl: string;
   private readonly accounts = new Map<Phone, SimAccount>();
   private readonly refs = new Map<string, ClientConnection>();
+  /** Clients waiting to be paired by code, by the phone number they named. */
+  private readonly codePairings = new Map<Phone, ClientConnection>();
   private readonly serverStatic: KeyPair = Curve.generateKeyPair();
   private readonly autoContacts: boolean;
   private wss?: WebSocketServer;
@@ -113,6 +115,11 @@ export class WhatsAppSimulator {
 
   releaseRefs(conn: ClientConnection): void {
     for (const ref of conn.refs) this.refs.delete(ref);
+    for (const [phone, c] of this.codePairings) if (c === conn) this.codePairings.delete(phone);
+  }
+
+  registerCodePairing(phone: string, conn: ClientConnection): void {
+    this.codePairings.set(phone, conn);
   }
 
   pictureUrl(phone: string): string {
@@ -151,6 +158,21 @@ export class WhatsAppSimulator {
     // The QR carries the client's Noise key: it must be the connection that showed it.
     if (!conn.noiseKey?.equals(Buffer.from(noiseKeyB64, 'base64'))) throw new SimulatorError(400, 'QR code does not match its connection');
     await conn.pair(account, Buffer.from(advSecretB64, 'base64'));
+    return { deviceId: account.companion?.deviceId ?? 0 };
+  }
+
+  /** The account's phone user types the 8-character code a client showed; resolves once paired. */
+  async enterPairingCode(phone: Phone, code: string): Promise<{ deviceId: number }> {
+    const account = this.account(phone);
+    // The client's request may still be on its way (Baileys does not wait for it): give it a moment.
+    for (let i = 0; i < 50 && !this.codePairings.has(phone); i++) await new Promise(r => setTimeout(r, 100));
+    const conn = this.codePairings.get(phone);
+    if (!conn) throw new SimulatorError(404, `no client is waiting to pair with ${phone} by code`);
+    if (!/^[0-9A-Z]{8}$/.test(code)) throw new SimulatorError(400, 'a pairing code is 8 letters and digits');
+    await conn.enterPairingCode(account, code).catch(err => {
+      throw new SimulatorError(400, (err as Error).message);
+    });
+    this.codePairings.delete(phone);
     return { deviceId: account.companion?.deviceId ?? 0 };
   }
 
