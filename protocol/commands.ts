@@ -55,6 +55,11 @@ export const CommandSchemas = {
   'instance.logout': { args: OnInstance, result: InstanceInfo },
   /** Logs out if needed and deletes the instance with everything stored for it. */
   'instance.delete': { args: OnInstance, result: Type.Object({ deleted: InstanceName }) },
+  /** A pairing code for a phone number, as an alternative to the QR: typed on the phone under "Link with phone number". */
+  'instance.pairingCode': {
+    args: Type.Object({ instance: InstanceName, number: Type.String({ pattern: '^\\+?[0-9 ()-]{6,32}$' }) }, strict),
+    result: Type.Object({ instance: InstanceName, pairingCode: Type.String() })
+  },
   /** Disconnects and connects again with the same credentials. */
   'instance.restart': { args: OnInstance, result: InstanceInfo },
   /** Stored events after a seq, oldest first: what a client missed (the same log `subscribe` replays). */

@@ -1,4 +1,5 @@
 import type { Storage } from '../../storage/index.js';
+import { Errors } from '../errors.js';
 import type { CommandHandlers } from './command-layer.js';
 import { assertAdmin } from '../auth/principal.js';
 import type { InstanceRegistry, LiveInstance } from '../instances/instance-registry.js';
@@ -17,7 +18,15 @@ export function instanceCommands(
   storage: Storage
 ): Pick<
   CommandHandlers,
-  'instance.create' | 'instance.list' | 'instance.connect' | 'instance.state' | 'instance.logout' | 'instance.delete' | 'instance.restart' | 'instance.events'
+  | 'instance.create'
+  | 'instance.list'
+  | 'instance.connect'
+  | 'instance.state'
+  | 'instance.logout'
+  | 'instance.delete'
+  | 'instance.restart'
+  | 'instance.events'
+  | 'instance.pairingCode'
 > {
   return {
     'instance.create': ({ instanceName }, principal) => {
@@ -41,6 +50,17 @@ export function instanceCommands(
     'instance.delete': async ({ instance }) => {
       await registry.delete(instance);
       return { deleted: instance };
+    },
+    'instance.pairingCode': async ({ instance, number }) => {
+      const inst = registry.get(instance);
+      if (inst.auth.hasAccount()) throw new Errors.instanceExists(`${instance} (already paired)`);
+      inst.session.start();
+      // Baileys can ask for a code only on a connection that reached the pairing stage (a QR is showing).
+      for (let i = 0; i < 100 && !inst.session.pairingSocket; i++) await new Promise(r => setTimeout(r, 100));
+      const sock = inst.session.pairingSocket;
+      if (!sock) throw new Errors.notConnected(instance, inst.session.state);
+      const pairingCode = await sock.requestPairingCode(number.replace(/\D/g, ''));
+      return { instance, pairingCode };
     },
     'instance.restart': ({ instance }) => {
       const inst = registry.get(instance);

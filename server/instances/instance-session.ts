@@ -74,6 +74,11 @@ export class InstanceSession {
     return this.current === 'open' ? this.sock : undefined;
   }
 
+  /** The socket while it waits to be paired (showing a QR), which can also pair by code. */
+  get pairingSocket(): WASocket | undefined {
+    return this.current === 'qr' ? this.sock : undefined;
+  }
+
   /** Baileys' LID ↔ phone-number mapping of the current socket, open or not. */
   get lidMapping(): WASocket['signalRepository']['lidMapping'] | undefined {
     return this.sock?.signalRepository.lidMapping;

@@ -24,6 +24,7 @@ const ROUTES: [Method, string, CommandName, ArgsFrom, number?][] = [
   ['GET', '/instance/connect/:instance', 'instance.connect', 'none'],
   ['GET', '/instance/connectionState/:instance', 'instance.state', 'none'],
   ['PUT', '/instance/restart/:instance', 'instance.restart', 'none'],
+  ['POST', '/instance/pairingCode/:instance', 'instance.pairingCode', 'body'],
   ['DELETE', '/instance/logout/:instance', 'instance.logout', 'none'],
   ['DELETE', '/instance/delete/:instance', 'instance.delete', 'none'],
   ['GET', '/instance/events/:instance', 'instance.events', 'query'],
