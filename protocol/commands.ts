@@ -32,11 +32,8 @@ const Sent = Type.Object({ key: MessageKey, status: Type.String() });
 const strict = { additionalProperties: false } as const;
 const Text = Type.String({ minLength: 1, maxLength: 65536 });
 
-/**
- * Every command, by name: its arguments and its result. REST routes, Socket.IO
- * acknowledgements and WebSocket frames all call these through one command layer.
- */
-export const CommandSchemas = {
+/** The instance, message, chat and presence commands. */
+const BaseCommandSchemas = {
   /** Creates an instance; answers its own token, shown only this once. */
   'instance.create': {
     args: Type.Object({ instanceName: InstanceName }, { additionalProperties: false }),
@@ -172,10 +169,7 @@ export const CommandSchemas = {
   'presence.subscribe': { args: Type.Object({ instance: InstanceName, number: Recipient }, strict), result: Type.Object({ subscribed: Type.Boolean() }) }
 } as const satisfies Record<string, { args: TSchema; result: TSchema }>;
 
-export type CommandName = keyof typeof CommandSchemas;
-export const COMMAND_NAMES = Object.keys(CommandSchemas) as CommandName[];
-export type CommandArgs<C extends CommandName> = Static<(typeof CommandSchemas)[C]['args']>;
-export type CommandResult<C extends CommandName> = Static<(typeof CommandSchemas)[C]['result']>;
+
 
 /** A Socket.IO acknowledgement (and a WebSocket reply's body). */
 export const Ack = Type.Union([
@@ -196,3 +190,115 @@ export const WsFrame = Type.Object({
   command: Type.String({ minLength: 1, maxLength: 64 }),
   args: Type.Optional(Type.Unknown())
 });
+
+/** What a bulk send sends: a text, a location or a contact card, as the single-send commands take them. */
+export const QueueMessageInput = Type.Union([
+  Type.Object({ text: Type.String({ minLength: 1, maxLength: 65536 }) }, { additionalProperties: false }),
+  Type.Object(
+    {
+      location: Type.Object(
+        {
+          latitude: Type.Number({ minimum: -90, maximum: 90 }),
+          longitude: Type.Number({ minimum: -180, maximum: 180 }),
+          name: Type.Optional(Type.String({ maxLength: 1000 })),
+          address: Type.Optional(Type.String({ maxLength: 1000 }))
+        },
+        { additionalProperties: false }
+      )
+    },
+    { additionalProperties: false }
+  ),
+  Type.Object(
+    {
+      contact: Type.Object(
+        { fullName: Type.String({ minLength: 1, maxLength: 256 }), phoneNumber: Type.String({ pattern: '^\\+?[0-9 ()-]{6,32}$' }) },
+        { additionalProperties: false }
+      )
+    },
+    { additionalProperties: false }
+  )
+]);
+
+/** Pacing and safety of a bulk send. */
+export const QueueOptions = Type.Object(
+  {
+    /** A random pause between two sends, in this range (ms). */
+    minDelayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
+    maxDelayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
+    /** Show "typing…" before each send, for a time that grows with the text. */
+    composing: Type.Optional(Type.Boolean()),
+    /** At most this many bulk sends per instance per day (from midnight, server time). */
+    dailyCap: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+    /**
+     * A recipient caught mid-send by a crash: `resend` (default) sends again with the
+     * same message ID, which WhatsApp shows once; `skip` marks it `unknown` (at most once).
+     */
+    onUncertain: Type.Optional(Type.Enum(['resend', 'skip']))
+  },
+  { additionalProperties: false }
+);
+
+export const QUEUE_STATES = ['queued', 'running', 'pausing', 'paused', 'waiting', 'completed', 'deleted'] as const;
+export const RECIPIENT_STATES = ['pending', 'sending', 'sent', 'failed', 'unknown'] as const;
+
+/** A queue as `queue.get` and `queue.list` report it. */
+export const QueueInfo = Type.Object({
+  queueId: Type.String(),
+  instance: InstanceName,
+  state: Type.Enum(QUEUE_STATES),
+  reason: Type.Union([Type.String(), Type.Null()]),
+  progress: Type.Integer({ minimum: 0, maximum: 100 }),
+  total: Type.Integer(),
+  counts: Type.Object({ pending: Type.Integer(), sending: Type.Integer(), sent: Type.Integer(), failed: Type.Integer(), unknown: Type.Integer() }),
+  queueTimestamp: Type.Integer(),
+  recipients: Type.Optional(
+    Type.Array(
+      Type.Object({
+        number: Type.String(),
+        state: Type.Enum(RECIPIENT_STATES),
+        messageId: Type.Union([Type.String(), Type.Null()]),
+        error: Type.Union([Type.String(), Type.Null()])
+      })
+    )
+  )
+});
+
+const OnQueue = Type.Object({ instance: InstanceName, queueId: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
+
+/** The send queue: bulk sends with progress, pause, resume and delete. */
+export const QueueCommandSchemas = {
+  /** Starts a bulk send in the background; answers its ID at once. */
+  'queue.create': {
+    args: Type.Object(
+      {
+        instance: InstanceName,
+        numbers: Type.Array(Recipient, { minItems: 1, maxItems: 100_000 }),
+        message: QueueMessageInput,
+        options: Type.Optional(QueueOptions)
+      },
+      { additionalProperties: false }
+    ),
+    result: Type.Object({ queueId: Type.String() })
+  },
+  /** Stops before the next recipient; what is in flight finishes. */
+  'queue.pause': { args: OnQueue, result: QueueInfo },
+  /** Goes on with a paused queue. */
+  'queue.resume': { args: OnQueue, result: QueueInfo },
+  /** Stops a queue for good. */
+  'queue.delete': { args: OnQueue, result: QueueInfo },
+  /** One queue with every recipient's state. */
+  'queue.get': { args: OnQueue, result: QueueInfo },
+  /** The instance's queues. */
+  'queue.list': { args: Type.Object({ instance: InstanceName }, { additionalProperties: false }), result: Type.Array(QueueInfo) }
+} as const;
+
+/**
+ * Every command, by name: its arguments and its result. REST routes, Socket.IO
+ * acknowledgements and WebSocket frames all call these through one command layer.
+ */
+export const CommandSchemas = { ...BaseCommandSchemas, ...QueueCommandSchemas };
+
+export type CommandName = keyof typeof CommandSchemas;
+export const COMMAND_NAMES = Object.keys(CommandSchemas) as CommandName[];
+export type CommandArgs<C extends CommandName> = Static<(typeof CommandSchemas)[C]['args']>;
+export type CommandResult<C extends CommandName> = Static<(typeof CommandSchemas)[C]['result']>;

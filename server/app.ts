@@ -23,7 +23,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   // those itself, so Baileys' own lines show only when debugging.
   const baileysLogger = logger.child({}, { level: ['debug', 'trace'].includes(logger.level) ? logger.level : logger.levelVal > 60 ? logger.level : 'fatal' });
   // No per-request log lines: on hot routes they cost a large share of throughput.
-  const app = Fastify({ loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 1024 * 1024 });
+  const app = Fastify({ loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 4 * 1024 * 1024 });
 
   app.setErrorHandler((err, req, reply) => {
     const body = toErrorBody(err);

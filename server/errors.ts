@@ -13,6 +13,8 @@ export const Errors = {
   numberNotOnWhatsApp: createError<[string]>('HUB_NOT_ON_WHATSAPP', 'The number %s is not a valid whatsapp contact', 404),
   instanceExists: createError<[string]>('HUB_INSTANCE_EXISTS', 'instance %s already exists', 409),
   notConnected: createError<[string, string]>('HUB_NOT_CONNECTED', 'instance %s is not connected (state: %s)', 409),
+  queueNotFound: createError<[string]>('HUB_QUEUE_NOT_FOUND', 'queue %s does not exist', 404),
+  illegalQueueMove: createError<[string, string]>('HUB_QUEUE_STATE', 'a queue that is %s cannot be %s', 409),
   tooManyRequests: createError('HUB_RATE_LIMITED', 'too many requests', 429),
   sendFailed: createError<[string]>('HUB_SEND_FAILED', 'WhatsApp did not accept the message: %s', 502)
 } as const;

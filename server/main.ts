@@ -19,7 +19,7 @@ if (key) {
 }
 const address = await app.listen({ port: config.PORT, host: config.HOST });
 process.stdout.write(`WAHUB_URL=${address}\n`);
-const restored = app.hub.registry.restoreAll();
+const restored = app.hub.start();
 app.log.info({ address, restored }, 'wahub listening');
 
 closeWithGrace({ delay: 10_000 }, async ({ err }) => {

@@ -5,6 +5,7 @@ import { openDatabase, type Database } from './database.js';
 import { eventLog, type EventLog } from './event-log.js';
 import { instancesRepository, type InstancesRepository } from './instances-repository.js';
 import { messagesRepository, type MessagesRepository } from './messages-repository.js';
+import { queuesRepository, type QueuesRepository } from './queues-repository.js';
 import { settingsRepository, type SettingsRepository } from './settings-repository.js';
 import { withTransaction } from './transaction.js';
 import type { InstanceId } from './types.js';
@@ -24,6 +25,7 @@ export {
   type StoredMessage
 } from './messages-repository.js';
 export { appliedMigrations, migrate, MIGRATIONS, type AppliedMigration, type Migration } from './migrations.js';
+export { queuesRepository, type QueueCounts, type QueueRow, type QueuesRepository, type RecipientRow } from './queues-repository.js';
 export { settingsRepository, type SettingsRepository } from './settings-repository.js';
 export { withTransaction } from './transaction.js';
 export type { InstanceId, Jid, MessageId } from './types.js';
@@ -37,6 +39,7 @@ export interface Storage {
   contacts: ContactsRepository;
   messages: MessagesRepository;
   events: EventLog;
+  queues: QueuesRepository;
   authState(instanceId: InstanceId): SqliteAuthState;
   /** `withTransaction` on this database: the store writes and the log entries of one WhatsApp event commit together. */
   transaction<T>(fn: () => T): T;
@@ -54,6 +57,7 @@ export function createStorage(file: string): Storage {
     contacts: contactsRepository(db),
     messages: messagesRepository(db),
     events: eventLog(db),
+    queues: queuesRepository(db),
     authState: instanceId => useSqliteAuthState(db, instanceId),
     transaction: fn => withTransaction(db, fn),
     close: () => void db.close()

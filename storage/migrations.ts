@@ -100,6 +100,37 @@ export const MIGRATIONS: readonly Migration[] = [
       -- Pruning by age would otherwise scan the whole log.
       CREATE INDEX event_log_by_time ON event_log (created_at);
     `
+  },
+  {
+    version: 3,
+    name: 'send queues',
+    sql: `
+      CREATE TABLE queues (
+        id TEXT PRIMARY KEY,
+        instance_id TEXT NOT NULL REFERENCES instances(id) ON DELETE CASCADE,
+        state TEXT NOT NULL,
+        reason TEXT,
+        message TEXT NOT NULL,
+        options TEXT NOT NULL,
+        total INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX queues_by_instance ON queues (instance_id, created_at);
+      CREATE TABLE queue_recipients (
+        queue_id TEXT NOT NULL REFERENCES queues(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        number TEXT NOT NULL,
+        jid TEXT,
+        state TEXT NOT NULL,
+        message_id TEXT,
+        error TEXT,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (queue_id, position)
+      ) WITHOUT ROWID;
+      -- The daily cap counts what an instance sent since midnight.
+      CREATE INDEX queue_recipients_sent ON queue_recipients (state, updated_at);
+    `
   }
 ];
 

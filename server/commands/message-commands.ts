@@ -4,6 +4,7 @@ import type { MessageRef } from '../../protocol/index.js';
 import type { Storage } from '../../storage/index.js';
 import { Errors } from '../errors.js';
 import type { InstanceRegistry } from '../instances/instance-registry.js';
+import { PRIORITY, type SendScheduler } from '../queue/send-scheduler.js';
 import type { CommandHandlers } from './command-layer.js';
 
 /** A number in any common notation, or a JID, as the JID WhatsApp wants. */
@@ -34,7 +35,7 @@ export async function recipient(sock: WASocket, number: string): Promise<string>
 
 const keyOf = (ref: Static<typeof MessageRef>) => ({ id: ref.id, remoteJid: toJid(ref.remoteJid), fromMe: ref.fromMe, participant: ref.participant });
 
-async function send(sock: WASocket, jid: string, content: AnyMessageContent, options?: MiscMessageGenerationOptions) {
+async function sendNow(sock: WASocket, jid: string, content: AnyMessageContent, options?: MiscMessageGenerationOptions) {
   const sent = await sock.sendMessage(jid, content, options).catch((err: Error) => {
     throw new Errors.sendFailed(err.message);
   });
@@ -45,7 +46,8 @@ async function send(sock: WASocket, jid: string, content: AnyMessageContent, opt
 /** message.*: every kind of send, delete, edit and read receipts. */
 export function messageCommands(
   registry: InstanceRegistry,
-  storage: Storage
+  storage: Storage,
+  scheduler: SendScheduler
 ): Pick<
   CommandHandlers,
   | 'message.sendText'
@@ -57,6 +59,10 @@ export function messageCommands(
   | 'message.edit'
   | 'message.markRead'
 > {
+  /** Single sends take the instance's send line ahead of bulk items, so one pacing covers all it sends. */
+  const send = (instance: string, sock: WASocket, jid: string, content: AnyMessageContent, options?: MiscMessageGenerationOptions) =>
+    scheduler.run(instance, () => sendNow(sock, jid, content, options), PRIORITY.single);
+
   /** The stored message a reply quotes, or 400 in the event map's words. */
   const quotedMessage = (instance: string, chatJid: string, id: string): WAMessage => {
     const row = registry.get(instance).row;
@@ -70,12 +76,12 @@ export function messageCommands(
       const sock = openSocket(registry, instance);
       const jid = await recipient(sock, number);
       const quote = quoted ? quotedMessage(instance, jid, quoted) : undefined;
-      return send(sock, jid, { text, mentions: mentions?.map(toJid) }, quote ? { quoted: quote } : undefined);
+      return send(instance, sock, jid, { text, mentions: mentions?.map(toJid) }, quote ? { quoted: quote } : undefined);
     },
     'message.sendLocation': async ({ instance, number, latitude, longitude, name, address }) => {
       const sock = openSocket(registry, instance);
       const jid = await recipient(sock, number);
-      return send(sock, jid, { location: { degreesLatitude: latitude, degreesLongitude: longitude, name, address } });
+      return send(instance, sock, jid, { location: { degreesLatitude: latitude, degreesLongitude: longitude, name, address } });
     },
     'message.sendContact': async ({ instance, number, contact }) => {
       const sock = openSocket(registry, instance);
@@ -89,29 +95,29 @@ export function messageCommands(
         `TEL;type=CELL;type=VOICE;waid=${digits}:+${digits}`,
         'END:VCARD'
       ].join('\n');
-      return send(sock, jid, { contacts: { displayName: contact.fullName, contacts: [{ vcard }] } });
+      return send(instance, sock, jid, { contacts: { displayName: contact.fullName, contacts: [{ vcard }] } });
     },
     'message.sendReaction': async ({ instance, key, reaction }) => {
       const sock = openSocket(registry, instance);
       const k = keyOf(key);
-      return send(sock, k.remoteJid, { react: { text: reaction, key: k } });
+      return send(instance, sock, k.remoteJid, { react: { text: reaction, key: k } });
     },
     'message.sendLink': async ({ instance, number, text }) => {
       const sock = openSocket(registry, instance);
       const jid = await recipient(sock, number);
       // linkPreview: null keeps Baileys from fetching the page (it would wait out a timeout offline).
-      return send(sock, jid, { text, linkPreview: null });
+      return send(instance, sock, jid, { text, linkPreview: null });
     },
     'message.delete': async ({ instance, key }) => {
       const sock = openSocket(registry, instance);
       const k = keyOf(key);
-      return send(sock, k.remoteJid, { delete: k });
+      return send(instance, sock, k.remoteJid, { delete: k });
     },
     'message.edit': async ({ instance, key, text }) => {
       const sock = openSocket(registry, instance);
       const k = keyOf(key);
       if (!k.fromMe) throw new Errors.badRequest('only messages the instance sent can be edited');
-      return send(sock, k.remoteJid, { text, edit: k });
+      return send(instance, sock, k.remoteJid, { text, edit: k });
     },
     'message.markRead': async ({ instance, keys }) => {
       const sock = openSocket(registry, instance);

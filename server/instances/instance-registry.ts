@@ -39,6 +39,7 @@ export interface RegistryOptions {
  */
 export class InstanceRegistry {
   private readonly live = new Map<string, LiveInstance>();
+  private readonly openListeners = new Set<(inst: LiveInstance) => void>();
 
   constructor(private readonly opts: RegistryOptions) {
     for (const row of opts.storage.instances.list()) this.live.set(row.name, this.materialize(row));
@@ -114,6 +115,17 @@ export class InstanceRegistry {
     return this.opts.storage.events.lastSeq(inst.row.id);
   }
 
+  /** Stores and sends events of an instance that do not come from WhatsApp (e.g. the send queue's). */
+  publish(inst: LiveInstance, events: () => PendingEvent[]): void {
+    this.commit(inst, events);
+  }
+
+  /** Called whenever an instance's connection opens (after its connection.update is out). */
+  onOpen(listener: (inst: LiveInstance) => void): () => void {
+    this.openListeners.add(listener);
+    return () => this.openListeners.delete(listener);
+  }
+
   ref(inst: LiveInstance): InstanceRef {
     return { name: inst.row.name, owner: inst.row.owner };
   }
@@ -176,6 +188,7 @@ export class InstanceRegistry {
       inst.wire = wire;
       return [{ event: 'connection.update', data: { instance: { name: inst.row.name, id: inst.row.id }, state: wire, statusReason } }];
     });
+    if (state === 'open') for (const listener of this.openListeners) listener(inst);
   }
 
   private async onQr(inst: LiveInstance, code: string): Promise<void> {

@@ -5,7 +5,10 @@ import { CommandLayer } from '../commands/command-layer.js';
 import { instanceCommands } from '../commands/instance-commands.js';
 import { chatCommands } from '../commands/chat-commands.js';
 import { messageCommands } from '../commands/message-commands.js';
+import { queueCommands } from '../commands/queue-commands.js';
 import { RateLimiter } from '../commands/rate-limiter.js';
+import { QueueManager } from '../queue/queue-manager.js';
+import { SendScheduler } from '../queue/send-scheduler.js';
 import type { Config } from '../config.js';
 import { EventPipeline } from '../events/event-pipeline.js';
 import { InstanceRegistry } from '../instances/instance-registry.js';
@@ -16,7 +19,10 @@ export interface Hub {
   pipeline: EventPipeline;
   registry: InstanceRegistry;
   commands: CommandLayer;
+  queues: QueueManager;
   authenticate: Authenticator;
+  /** Reconnects every paired instance and picks up every queue that still has work; returns how many instances. */
+  start(): number;
   /** Set only on the start that generated the admin key: it is shown once, never stored in clear. */
   generatedAdminKey?: string;
 }
@@ -47,8 +53,15 @@ export default fp(
       backoff: opts.backoff,
       qrTimeoutMs: opts.qrTimeoutMs
     });
+    const scheduler = new SendScheduler();
+    const queues = new QueueManager(app.storage, registry, scheduler, app.log as unknown as Logger);
     const commands = new CommandLayer(
-      { ...instanceCommands(registry, app.storage), ...messageCommands(registry, app.storage), ...chatCommands(registry, app.storage) },
+      {
+        ...instanceCommands(registry, app.storage),
+        ...messageCommands(registry, app.storage, scheduler),
+        ...chatCommands(registry, app.storage),
+        ...queueCommands(queues)
+      },
       new RateLimiter(opts.config.RATE_LIMIT_PER_SECOND)
     );
     // Retention: old events go, hourly; live subscribers already have everything (delivery is synchronous).
@@ -63,9 +76,17 @@ export default fp(
     app.addHook('onReady', async () => prune());
     app.addHook('onClose', async () => clearInterval(pruneTimer));
     const admin = ensureAdminKey(app.storage, opts.config.API_KEY);
-    app.decorate('hub', { pipeline, registry, commands, authenticate: makeAuthenticator(admin.hash, registry), generatedAdminKey: admin.generated });
+    const start = () => {
+      const restored = registry.restoreAll();
+      queues.resumeAll();
+      return restored;
+    };
+    app.decorate('hub', { pipeline, registry, commands, queues, start, authenticate: makeAuthenticator(admin.hash, registry), generatedAdminKey: admin.generated });
     // Sessions stop before the store closes (hooks run in reverse order of registration).
-    app.addHook('onClose', async () => registry.closeAll());
+    app.addHook('onClose', async () => {
+      await queues.close();
+      await registry.closeAll();
+    });
   },
   { name: 'hub', dependencies: ['storage'] }
 );

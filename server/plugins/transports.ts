@@ -28,7 +28,7 @@ export default fp(
     await app.register(swaggerUi, { routePrefix: '/docs' });
     await app.register(restRoutes, { commands: app.hub.commands, authenticate: app.hub.authenticate });
     // Oversized frames get the error shape from the handler, so ws itself allows a little more.
-    await app.register(fastifyWebsocket, { options: { maxPayload: MAX_FRAME_BYTES * 4 } });
+    await app.register(fastifyWebsocket, { options: { maxPayload: MAX_FRAME_BYTES * 2 } });
     let wsSink: ReturnType<typeof websocketRoutes> | undefined;
     await app.register(async scope => {
       wsSink = websocketRoutes(scope, deps);

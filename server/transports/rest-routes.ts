@@ -42,7 +42,13 @@ const ROUTES: [Method, string, CommandName, ArgsFrom, number?][] = [
   ['POST', '/chat/findMessages/:instance', 'messages.find', 'body'],
   ['POST', '/chat/fetchProfilePictureUrl/:instance', 'profile.picture', 'body'],
   ['POST', '/chat/sendPresence/:instance', 'presence.send', 'body'],
-  ['POST', '/chat/subscribePresence/:instance', 'presence.subscribe', 'body']
+  ['POST', '/chat/subscribePresence/:instance', 'presence.subscribe', 'body'],
+  ['POST', '/message/sendBulk/:instance', 'queue.create', 'body', 201],
+  ['GET', '/queue/list/:instance', 'queue.list', 'none'],
+  ['GET', '/queue/get/:instance', 'queue.get', 'query'],
+  ['PUT', '/queue/pause/:instance', 'queue.pause', 'body'],
+  ['PUT', '/queue/resume/:instance', 'queue.resume', 'body'],
+  ['DELETE', '/queue/delete/:instance', 'queue.delete', 'body']
 ];
 
 const errors = Object.fromEntries([400, 401, 403, 404, 409, 429, 502].map(s => [s, ErrorReply]));

@@ -13,7 +13,7 @@ import type { Authenticator } from './authenticate.js';
 import { replayThenJoin } from './replay.js';
 
 /** Frames larger than this are refused with the error shape (the socket stays open). */
-export const MAX_FRAME_BYTES = 256 * 1024;
+export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
 const HEARTBEAT_MS = 30_000;
 
 const frameCheck = Compile(WsFrame);

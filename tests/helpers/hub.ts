@@ -51,7 +51,7 @@ export async function startHub(sim: WhatsAppSimulator, opts: { dataDir?: string;
   });
   const app = await buildApp({ config, backoff: { baseMs: 100, maxMs: 1000 }, qrTimeoutMs: opts.qrTimeoutMs, logger: pino({ level: process.env.HUB_LOG ?? 'silent' }) });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
-  app.hub.registry.restoreAll();
+  app.hub.start();
   return {
     app,
     url,

@@ -101,7 +101,7 @@ test('WebSocket: malformed frames get the error shape and the connection carries
   expect(await ws.call('instance.state', { instance: 'other' })).toMatchObject({ ok: false, error: { status: 403 } });
   expect(await ws.call('subscribe', { instance: 'other' })).toMatchObject({ ok: false, error: { status: 403 } });
   // Too large to be read, so its id is unknown: the reply carries id null.
-  expect(await ws.raw(JSON.stringify({ id: 'big', command: 'instance.list', args: { pad: 'x'.repeat(300_000) } }))).toMatchObject({
+  expect(await ws.raw(JSON.stringify({ id: 'big', command: 'instance.list', args: { pad: 'x'.repeat(5_000_000) } }))).toMatchObject({
     ok: false,
     error: { status: 400, message: expect.stringContaining('larger than') }
   });

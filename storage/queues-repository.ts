@@ -1,0 +1,116 @@
+import type { Database } from 'better-sqlite3';
+import type { InstanceId, Jid, MessageId } from './types.js';
+
+/** A bulk send as stored; `state`, `message` and `options` belong to the server's vocabulary. */
+export interface QueueRow {
+  id: string;
+  instance_id: InstanceId;
+  state: string;
+  reason: string | null;
+  /** JSON. */
+  message: string;
+  /** JSON. */
+  options: string;
+  total: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One recipient of a queue. `message_id` is committed before the send, so a retry after a crash reuses it. */
+export interface RecipientRow {
+  queue_id: string;
+  position: number;
+  number: string;
+  jid: Jid | null;
+  state: string;
+  message_id: MessageId | null;
+  error: string | null;
+  updated_at: number;
+}
+
+export interface QueueCounts {
+  pending: number;
+  sending: number;
+  sent: number;
+  failed: number;
+  unknown: number;
+}
+
+export interface QueuesRepository {
+  create(queue: Omit<QueueRow, 'created_at' | 'updated_at' | 'reason'>, numbers: string[]): QueueRow;
+  get(id: string): QueueRow | undefined;
+  listByInstance(instanceId: InstanceId): QueueRow[];
+  /** Queues in any of these states, oldest first (for resuming after a restart). */
+  listInStates(states: readonly string[]): QueueRow[];
+  setState(id: string, state: string, reason?: string | null): void;
+  recipients(queueId: string): RecipientRow[];
+  /** The first recipient not yet handled (pending or caught mid-send), in order. */
+  nextOpen(queueId: string): RecipientRow | undefined;
+  updateRecipient(queueId: string, position: number, patch: Partial<Pick<RecipientRow, 'jid' | 'state' | 'message_id' | 'error'>>): void;
+  counts(queueId: string): QueueCounts;
+  /** Messages the instance's queues sent since `since` (ms). */
+  sentSince(instanceId: InstanceId, since: number): number;
+}
+
+export function queuesRepository(db: Database): QueuesRepository {
+  const insertQueue = db.prepare(
+    `INSERT INTO queues (id, instance_id, state, message, options, total, created_at, updated_at)
+     VALUES (@id, @instance_id, @state, @message, @options, @total, @now, @now)`
+  );
+  const insertRecipient = db.prepare<[string, number, string, number]>(
+    "INSERT INTO queue_recipients (queue_id, position, number, state, updated_at) VALUES (?, ?, ?, 'pending', ?)"
+  );
+  const get = db.prepare<[string], QueueRow>('SELECT * FROM queues WHERE id = ?');
+  const byInstance = db.prepare<[InstanceId], QueueRow>('SELECT * FROM queues WHERE instance_id = ? ORDER BY created_at, id');
+  const setState = db.prepare<[string, string | null, number, string]>('UPDATE queues SET state = ?, reason = ?, updated_at = ? WHERE id = ?');
+  const recipients = db.prepare<[string], RecipientRow>('SELECT * FROM queue_recipients WHERE queue_id = ? ORDER BY position');
+  const nextOpen = db.prepare<[string], RecipientRow>(
+    "SELECT * FROM queue_recipients WHERE queue_id = ? AND state IN ('pending', 'sending') ORDER BY position LIMIT 1"
+  );
+  const counts = db.prepare<[string], { state: string; n: number }>('SELECT state, COUNT(*) AS n FROM queue_recipients WHERE queue_id = ? GROUP BY state');
+  const sentSince = db
+    .prepare<[InstanceId, number], number>(
+      `SELECT COUNT(*) FROM queue_recipients r JOIN queues q ON q.id = r.queue_id
+       WHERE q.instance_id = ? AND r.state = 'sent' AND r.updated_at >= ?`
+    )
+    .pluck();
+
+  const create = db.transaction((queue: Omit<QueueRow, 'created_at' | 'updated_at' | 'reason'>, numbers: string[]) => {
+    const now = Date.now();
+    insertQueue.run({ ...queue, now });
+    numbers.forEach((number, position) => insertRecipient.run(queue.id, position, number, now));
+    return get.get(queue.id)!;
+  });
+
+  return {
+    create,
+    get: id => get.get(id),
+    listByInstance: instanceId => byInstance.all(instanceId),
+    listInStates(states) {
+      if (!states.length) return [];
+      return db
+        .prepare<string[], QueueRow>(`SELECT * FROM queues WHERE state IN (${states.map(() => '?').join(',')}) ORDER BY created_at, id`)
+        .all(...states);
+    },
+    setState: (id, state, reason = null) => void setState.run(state, reason, Date.now(), id),
+    recipients: queueId => recipients.all(queueId),
+    nextOpen: queueId => nextOpen.get(queueId),
+    updateRecipient(queueId, position, patch) {
+      const fields = Object.keys(patch) as (keyof typeof patch)[];
+      if (!fields.length) return;
+      const sets = [...fields.map(f => `${f} = @${f}`), 'updated_at = @now'].join(', ');
+      db.prepare(`UPDATE queue_recipients SET ${sets} WHERE queue_id = @queueId AND position = @position`).run({
+        ...patch,
+        now: Date.now(),
+        queueId,
+        position
+      });
+    },
+    counts(queueId) {
+      const out: QueueCounts = { pending: 0, sending: 0, sent: 0, failed: 0, unknown: 0 };
+      for (const { state, n } of counts.all(queueId)) if (state in out) out[state as keyof QueueCounts] = n;
+      return out;
+    },
+    sentSince: (instanceId, since) => sentSince.get(instanceId, since) ?? 0
+  };
+}
