@@ -1,0 +1,74 @@
+import type { WhatsAppSimulator } from '../../simulator/simulator.js';
+import { ADMIN_KEY, EventClient, hubClient } from '../helpers/hub.js';
+import { pairInstance } from '../helpers/pairing.js';
+import { spawnTs, type Spawned } from '../helpers/processes.js';
+import { startSimulator } from '../helpers/simulator.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const PHONE = '5541980000001';
+let sim: WhatsAppSimulator;
+let dir: ReturnType<typeof tempDir>;
+let hub: Spawned | undefined;
+const clients: EventClient[] = [];
+
+const startHubProcess = () =>
+  spawnTs(
+    'server/main.ts',
+    {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dir.path,
+      API_KEY: ADMIN_KEY,
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_SECOND: '0',
+      WA_WS_URL: sim.url,
+      WA_ROOT_PUBLIC_KEY: sim.rootPublicKeyHex
+    },
+    'WAHUB_URL'
+  );
+
+beforeAll(async () => {
+  sim = await startSimulator();
+  sim.createAccount({ phone: PHONE, history: { chats: [] } });
+  dir = tempDir('wahub-crash-');
+});
+afterAll(async () => {
+  clients.forEach(c => c.close());
+  await hub?.stop('SIGKILL');
+  await sim.stop();
+  dir.cleanup();
+});
+
+test('the hub is killed with SIGKILL mid-queue and started again: the queue finishes, one message ID per recipient, each surfaced once', async () => {
+  hub = await startHubProcess();
+  const api = hubClient(hub.vars.WAHUB_URL!);
+  const { token, client } = await pairInstance(api, sim, 'crash', PHONE);
+  clients.push(client);
+  const numbers = Array.from({ length: 50 }, (_, i) => String(5541980000100 + i));
+  const created = await api.request('POST', '/message/sendBulk/crash', { numbers, message: { text: 'survive' }, options: { minDelayMs: 20, maxDelayMs: 60 } }, token);
+  const { queueId } = created.json;
+  await client.waitFor('send.message:PROCESSING', e => e.data.queue.queueId === queueId && e.data.queue.progress >= 30, 60_000);
+  const lastSeq = client.events.at(-1)!.seq;
+  await hub.stop('SIGKILL');
+  const sentBeforeKill = sim.outbox(PHONE).filter(o => o.text === 'survive').length;
+  expect(sentBeforeKill).toBeGreaterThan(0);
+  expect(sentBeforeKill).toBeLessThan(50);
+
+  hub = await startHubProcess();
+  const again = new EventClient(hub.vars.WAHUB_URL!, token);
+  clients.push(again);
+  await again.connected();
+  expect(await again.emit('subscribe', { instance: 'crash', after: lastSeq })).toMatchObject({ ok: true });
+  await again.waitFor('send.message:COMPLETED', e => e.data.queue.queueId === queueId, 60_000);
+
+  const out = sim.outbox(PHONE).filter(o => o.text === 'survive');
+  const byRecipient = new Map<string, typeof out>();
+  for (const o of out) byRecipient.set(o.to, [...(byRecipient.get(o.to) ?? []), o]);
+  expect([...byRecipient.keys()].sort()).toEqual(numbers.map(n => `${n}@s.whatsapp.net`).sort());
+  for (const [to, entries] of byRecipient) {
+    expect({ to, ids: new Set(entries.map(e => e.id)).size }).toEqual({ to, ids: 1 }); // a resend reuses the ID
+    expect({ to, surfaced: entries.filter(e => !e.repeat).length }).toEqual({ to, surfaced: 1 });
+  }
+  const info = await hubClient(hub.vars.WAHUB_URL!).request('GET', `/queue/get/crash?queueId=${queueId}`, undefined, token);
+  expect(info.json).toMatchObject({ state: 'completed', counts: { sent: 50, pending: 0, sending: 0 } });
+});
