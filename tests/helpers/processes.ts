@@ -45,3 +45,21 @@ export async function spawnTs(entry: string, env: Record<string, string>, waitFo
     }
   };
 }
+
+/** The hub as its own process (`server/main.ts`) on a loopback port, pointed at the simulator; resolves once it listens. */
+export function spawnHub(dataDir: string, sim: { url: string; rootPublicKeyHex: string }, adminKey: string, env: Record<string, string> = {}): Promise<Spawned> {
+  return spawnTs(
+    'server/main.ts',
+    {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      API_KEY: adminKey,
+      LOG_LEVEL: 'warn',
+      WA_WS_URL: sim.url,
+      WA_ROOT_PUBLIC_KEY: sim.rootPublicKeyHex,
+      ...env
+    },
+    'WAHUB_URL'
+  );
+}

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import type { WhatsAppSimulator } from '../../simulator/simulator.js';
 import { ADMIN_KEY, EventClient, hubClient } from '../helpers/hub.js';
 import { pairInstance } from '../helpers/pairing.js';
-import { spawnTs, type Spawned } from '../helpers/processes.js';
+import { spawnHub, type Spawned } from '../helpers/processes.js';
 import { startSimulator } from '../helpers/simulator.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -14,12 +14,7 @@ let dir: ReturnType<typeof tempDir>;
 let hub: Spawned | undefined;
 const clients: EventClient[] = [];
 
-const startHubProcess = () =>
-  spawnTs(
-    'server/main.ts',
-    { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir.path, API_KEY: ADMIN_KEY, LOG_LEVEL: 'warn', WA_WS_URL: sim.url, WA_ROOT_PUBLIC_KEY: sim.rootPublicKeyHex },
-    'WAHUB_URL'
-  );
+const startHubProcess = () => spawnHub(dir.path, sim, ADMIN_KEY);
 
 beforeAll(async () => {
   sim = await startSimulator();
