@@ -3,6 +3,7 @@ import type { WhatsAppSimulator } from '../../simulator/simulator.js';
 import { EventClient, startHub, type TestHub } from '../helpers/hub.js';
 import { pairInstance } from '../helpers/pairing.js';
 import { startSimulator } from '../helpers/simulator.js';
+import { WsClient } from '../helpers/ws-client.js';
 
 const PHONE = '5531970000001';
 const nums = (from: number, n: number) => Array.from({ length: n }, (_, i) => String(5531970000100 + from + i));
@@ -142,5 +143,21 @@ test.each([
 test('an unknown queue ID is a 404 on every queue command', async () => {
   for (const cmd of ['queue.get', 'queue.pause', 'queue.resume', 'queue.delete']) {
     expect(await io.emit(cmd, { instance: 'bulk', queueId: 'nope' })).toMatchObject({ ok: false, error: { status: 404, error: 'Not Found' } });
+  }
+});
+
+test('the queue commands over the plain WebSocket too', async () => {
+  const ws = new WsClient(hub.url, { token });
+  await ws.open();
+  try {
+    const created = await ws.call('queue.create', { instance: 'bulk', numbers: nums(60, 2), message: { text: 'over ws' }, options: { minDelayMs: 10, maxDelayMs: 20 } });
+    expect(created).toMatchObject({ ok: true, data: { queueId: expect.any(String) } });
+    await io.waitFor('send.message:COMPLETED', e => e.data.queue.queueId === created.data.queueId, 20_000);
+    const got = await ws.call('queue.get', { instance: 'bulk', queueId: created.data.queueId });
+    expect(got.data).toMatchObject({ state: 'completed', counts: { sent: 2 } });
+    const listed = await ws.call('queue.list', { instance: 'bulk' });
+    expect(listed.data.map((q: { queueId: string }) => q.queueId)).toContain(created.data.queueId);
+  } finally {
+    ws.close();
   }
 });
