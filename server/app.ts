@@ -3,6 +3,7 @@ import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
 import { toErrorBody } from './errors.js';
 import { quietLibsignal } from './logging/quiet-libsignal.js';
+import dashboard from './plugins/dashboard.js';
 import hub from './plugins/hub.js';
 import storage from './plugins/storage.js';
 import transports from './plugins/transports.js';
@@ -37,6 +38,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(storage, { dataDir: opts.config.DATA_DIR });
   await app.register(hub, { config: opts.config, baileysLogger, backoff: opts.backoff, qrTimeoutMs: opts.qrTimeoutMs });
   await app.register(transports);
+  await app.register(dashboard);
   app.get('/health', async () => ({ status: 'ok' }));
   return app as unknown as FastifyInstance;
 }

@@ -30,7 +30,8 @@ export interface SocketIoDeps {
  * command as `socket.emit(name, args, ack)`, answered `{ok, data}` or `{ok: false, error}`.
  */
 export function attachSocketIo(server: HttpServer, deps: SocketIoDeps) {
-  const io = new Server(server, { serveClient: false, maxHttpBufferSize: 4 * 1024 * 1024, cors: { origin: false } });
+  // serveClient: the dashboard loads the client from the hub, not from a CDN.
+  const io = new Server(server, { serveClient: true, maxHttpBufferSize: 4 * 1024 * 1024, cors: { origin: false } });
 
   io.use((socket, next) => {
     const principal = deps.authenticate((socket.handshake.auth as { token?: unknown } | undefined)?.token);
