@@ -58,7 +58,8 @@ function renderInstances() {
   list.replaceChildren();
   for (const inst of state.instances.values()) {
     const open = el('button', { textContent: inst.name, onclick: () => select(inst.name) });
-    const li = el('li', {}, open, badge(inst.state), el('span', { textContent: inst.owner ? ` ${inst.owner}` : '' }));
+    const who = [inst.pushName, inst.owner].filter(Boolean).join(' · ');
+    const li = el('li', {}, open, badge(inst.state), el('span', { textContent: who ? ` ${who}` : '' }));
     li.dataset.instance = inst.name;
     if (inst.name === state.selected) li.setAttribute('aria-current', 'true');
     list.append(li);

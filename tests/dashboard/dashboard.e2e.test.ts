@@ -11,6 +11,7 @@ let hub: TestHub;
 let browser: Browser;
 let page: Page;
 const external: string[] = [];
+let hubClosed = false;
 
 beforeAll(async () => {
   sim = await startSimulator();
@@ -30,7 +31,7 @@ beforeAll(async () => {
 afterAll(async () => {
   expect(external).toEqual([]);
   await browser?.close();
-  await hub.close();
+  if (!hubClosed) await hub.close();
   await sim.stop();
 });
 
@@ -151,4 +152,25 @@ test('pairing by code from the page, then deleting the instance', async () => {
   await page.click('[data-action="delete"]');
   await page.waitForSelector('#instances li[data-instance="coded"]', { state: 'detached' });
   expect((await hub.request('GET', '/instance/connectionState/coded')).status).toBe(404);
+}, 60_000);
+
+test('a bulk send lists its errors per number', async () => {
+  const ghost = '5561990000999';
+  sim.account(PHONE).addContact({ phone: ghost, onWhatsApp: false });
+  await page.click('#instances li[data-instance="shop"] button');
+  await page.click('[data-tab="queues"]');
+  await page.fill('#queue-numbers', `${ghost}\n5561990000104`);
+  await page.fill('#queue-text', 'with an error');
+  await page.fill('#queue-min', '50');
+  await page.fill('#queue-max', '50');
+  await page.click('#queue-form button');
+  await page.waitForSelector(`#queues li[data-progress="100"] .errors li:has-text("${ghost}")`, { timeout: 20_000 });
+  expect(await page.textContent(`#queues li[data-progress="100"] .errors`)).toContain('not a valid whatsapp contact');
+}, 60_000);
+
+test('when the hub goes away the page says so', async () => {
+  hubClosed = true;
+  await hub.close();
+  await page.waitForSelector('#status.error', { timeout: 20_000 });
+  expect(await page.textContent('#status')).toMatch(/Connection lost|unreachable/);
 }, 60_000);
