@@ -4,7 +4,8 @@ import { Errors } from '../errors.js';
 import { toMessageItem } from '../events/message-shape.js';
 import type { InstanceRegistry } from '../instances/instance-registry.js';
 import type { CommandHandlers } from './command-layer.js';
-import { openSocket, recipient, toJid } from './message-commands.js';
+import { openSocket, recipient } from './message-commands.js';
+import { lookUpNumbers, toJid } from './message-content.js';
 
 /** Numbers go to WhatsApp in batches this size, a moment apart: bulk checks get numbers banned. */
 export const CHECK_BATCH = 50;
@@ -58,11 +59,10 @@ export function chatCommands(
       for (let i = 0; i < numbers.length; i += CHECK_BATCH) {
         if (i > 0) await new Promise(r => setTimeout(r, CHECK_PAUSE_MS));
         const batch = numbers.slice(i, i + CHECK_BATCH);
-        const found = (await sock.onWhatsApp(...batch.map(toJid))) ?? [];
+        const found = await lookUpNumbers(sock, batch);
         for (const number of batch) {
-          const digits = toJid(number).split('@')[0];
-          const hit = found.find(f => f.exists && jidNormalizedUser(f.jid) === `${digits}@s.whatsapp.net`);
-          out.push({ number, exists: !!hit, jid: hit ? hit.jid : null });
+          const jid = found.get(number) ?? null;
+          out.push({ number, exists: jid !== null, jid });
         }
       }
       return out;

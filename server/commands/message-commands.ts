@@ -6,12 +6,7 @@ import { Errors } from '../errors.js';
 import type { InstanceRegistry } from '../instances/instance-registry.js';
 import { PRIORITY, type SendScheduler } from '../queue/send-scheduler.js';
 import type { CommandHandlers } from './command-layer.js';
-
-/** A number in any common notation, or a JID, as the JID WhatsApp wants. */
-export function toJid(number: string): string {
-  if (number.includes('@')) return number;
-  return `${number.replace(/\D/g, '')}@s.whatsapp.net`;
-}
+import { contactContent, locationContent, toJid } from './message-content.js';
 
 /** The open socket of an instance, or 409 in the error shape. */
 export function openSocket(registry: InstanceRegistry, instance: string): WASocket {
@@ -81,21 +76,12 @@ export function messageCommands(
     'message.sendLocation': async ({ instance, number, latitude, longitude, name, address }) => {
       const sock = openSocket(registry, instance);
       const jid = await recipient(sock, number);
-      return send(instance, sock, jid, { location: { degreesLatitude: latitude, degreesLongitude: longitude, name, address } });
+      return send(instance, sock, jid, locationContent({ latitude, longitude, name, address }));
     },
     'message.sendContact': async ({ instance, number, contact }) => {
       const sock = openSocket(registry, instance);
       const jid = await recipient(sock, number);
-      const digits = contact.phoneNumber.replace(/\D/g, '');
-      const vcard = [
-        'BEGIN:VCARD',
-        'VERSION:3.0',
-        `FN:${contact.fullName}`,
-        ...(contact.organization ? [`ORG:${contact.organization};`] : []),
-        `TEL;type=CELL;type=VOICE;waid=${digits}:+${digits}`,
-        'END:VCARD'
-      ].join('\n');
-      return send(instance, sock, jid, { contacts: { displayName: contact.fullName, contacts: [{ vcard }] } });
+      return send(instance, sock, jid, contactContent(contact));
     },
     'message.sendReaction': async ({ instance, key, reaction }) => {
       const sock = openSocket(registry, instance);

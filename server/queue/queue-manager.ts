@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Static } from 'typebox';
 import type { PendingEvent, QueueInfo, QueueMessageInput, QueueOptions } from '../../protocol/index.js';
 import type { QueueRow, RecipientRow, Storage } from '../../storage/index.js';
-import { toJid } from '../commands/message-commands.js';
+import { contactContent, locationContent, lookUpNumbers, toJid } from '../commands/message-content.js';
 import { Errors } from '../errors.js';
 import type { InstanceRegistry, LiveInstance } from '../instances/instance-registry.js';
 import { ACTIVE, assertMove, type QueueState, type RecipientState } from './queue-state.js';
@@ -27,10 +27,8 @@ function wireMessage(m: MessageInput): { messageType: string; message: Record<st
 
 function baileysContent(m: MessageInput): AnyMessageContent {
   if ('text' in m) return { text: m.text };
-  if ('location' in m) return { location: { degreesLatitude: m.location.latitude, degreesLongitude: m.location.longitude, name: m.location.name, address: m.location.address } };
-  const digits = m.contact.phoneNumber.replace(/\D/g, '');
-  const vcard = ['BEGIN:VCARD', 'VERSION:3.0', `FN:${m.contact.fullName}`, `TEL;type=CELL;type=VOICE;waid=${digits}:+${digits}`, 'END:VCARD'].join('\n');
-  return { contacts: { displayName: m.contact.fullName, contacts: [{ vcard }] } };
+  if ('location' in m) return locationContent(m.location);
+  return contactContent(m.contact);
 }
 
 const startOfDay = (t = Date.now()) => {
@@ -248,11 +246,10 @@ export class QueueManager {
       .recipients(q.id)
       .filter(r => r.position >= from.position && r.state === 'pending' && r.jid === null && r.error === null)
       .slice(0, CHECK_BATCH);
-    const found = (await sock.onWhatsApp(...batch.map(r => toJid(r.number)))) ?? [];
+    const found = await lookUpNumbers(sock, batch.map(r => r.number));
     for (const r of batch) {
-      const digits = toJid(r.number).split('@')[0];
-      const hit = found.find(f => f.exists && f.jid.split('@')[0]?.split(':')[0] === digits);
-      this.storage.queues.updateRecipient(q.id, r.position, hit ? { jid: hit.jid } : { error: NOT_ON_WHATSAPP });
+      const jid = found.get(r.number);
+      this.storage.queues.updateRecipient(q.id, r.position, jid ? { jid } : { error: NOT_ON_WHATSAPP });
     }
   }
 
