@@ -44,6 +44,7 @@ export interface QueuesRepository {
   listInStates(states: readonly string[]): QueueRow[];
   setState(id: string, state: string, reason?: string | null): void;
   recipients(queueId: string): RecipientRow[];
+  recipient(queueId: string, position: number): RecipientRow | undefined;
   /** The first recipient not yet handled (pending or caught mid-send), in order. */
   nextOpen(queueId: string): RecipientRow | undefined;
   updateRecipient(queueId: string, position: number, patch: Partial<Pick<RecipientRow, 'jid' | 'state' | 'message_id' | 'error'>>): void;
@@ -64,6 +65,7 @@ export function queuesRepository(db: Database): QueuesRepository {
   const byInstance = db.prepare<[InstanceId], QueueRow>('SELECT * FROM queues WHERE instance_id = ? ORDER BY created_at, id');
   const setState = db.prepare<[string, string | null, number, string]>('UPDATE queues SET state = ?, reason = ?, updated_at = ? WHERE id = ?');
   const recipients = db.prepare<[string], RecipientRow>('SELECT * FROM queue_recipients WHERE queue_id = ? ORDER BY position');
+  const recipient = db.prepare<[string, number], RecipientRow>('SELECT * FROM queue_recipients WHERE queue_id = ? AND position = ?');
   const nextOpen = db.prepare<[string], RecipientRow>(
     "SELECT * FROM queue_recipients WHERE queue_id = ? AND state IN ('pending', 'sending') ORDER BY position LIMIT 1"
   );
@@ -94,6 +96,7 @@ export function queuesRepository(db: Database): QueuesRepository {
     },
     setState: (id, state, reason = null) => void setState.run(state, reason, Date.now(), id),
     recipients: queueId => recipients.all(queueId),
+    recipient: (queueId, position) => recipient.get(queueId, position),
     nextOpen: queueId => nextOpen.get(queueId),
     updateRecipient(queueId, position, patch) {
       const fields = Object.keys(patch) as (keyof typeof patch)[];

@@ -189,7 +189,8 @@ export class QueueManager {
       return;
     }
     if (r.state === 'pending' && r.jid === null && r.error === null) await this.checkAhead(q, inst, r);
-    const fresh = this.storage.queues.recipients(q.id)[r.position]!;
+    // Re-read: the check above may have stored its JID or that it is not on WhatsApp.
+    const fresh = this.storage.queues.recipient(q.id, r.position)!;
     if (fresh.error === NOT_ON_WHATSAPP) {
       this.storage.queues.updateRecipient(q.id, r.position, { state: 'failed' });
       this.emitError(q, inst, r.number, 404, 'Not Found', 'The number entered is not a valid whatsapp contact');
@@ -235,7 +236,6 @@ export class QueueManager {
         this.emitAction(q.id, 'pause', after.reason ?? undefined);
       }
     }
-    if (!inst.session.socket) await sleep(50);
   }
 
   /** Asks WhatsApp about this recipient and the next few pending ones in one paced request. */
