@@ -1,5 +1,41 @@
-import type { InstanceRegistry, LiveInstance } from '../instances/instance-registry.js';
+import type { Static } from 'typebox';
+import { Compile } from 'typebox/compile';
+import { SubscribeArgs } from '../../protocol/index.js';
 import type { Storage } from '../../storage/index.js';
+import { assertMayUse, type Principal } from '../auth/principal.js';
+import { Errors } from '../errors.js';
+import type { InstanceRegistry, LiveInstance } from '../instances/instance-registry.js';
+
+const subscribeArgs = Compile(SubscribeArgs);
+
+/** Checks `subscribe`/`unsubscribe` arguments and that the caller may follow that instance; answers it. */
+export function subscriptionTarget(
+  registry: InstanceRegistry,
+  principal: Principal,
+  args: unknown,
+  verb: string
+): { args: Static<typeof SubscribeArgs>; inst: LiveInstance } {
+  if (!subscribeArgs.Check(args)) throw new Errors.badRequest(`${verb} takes {instance, after?}`);
+  assertMayUse(principal, args.instance);
+  return { args, inst: registry.get(args.instance) };
+}
+
+/**
+ * A socket transport's `subscribe`: checks, replays after `after`, joins live
+ * delivery, and answers the acknowledgement's data. Synchronous throughout.
+ */
+export function subscribe(
+  storage: Storage,
+  registry: InstanceRegistry,
+  principal: Principal,
+  raw: unknown,
+  send: (payload: string) => void,
+  join: (instance: string) => void
+) {
+  const { args, inst } = subscriptionTarget(registry, principal, raw, 'subscribe');
+  const result = replayThenJoin(storage, registry, inst, args.after, send, () => join(args.instance));
+  return { instance: args.instance, state: inst.session.state, ...result };
+}
 
 /** At most this many stored events are replayed by one subscribe; the ack says where to go on. */
 export const REPLAY_LIMIT = 10_000;

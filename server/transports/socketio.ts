@@ -4,15 +4,15 @@ import { Compile } from 'typebox/compile';
 import type { Logger } from 'pino';
 import { SubscribeArgs, type Ack, type EventEnvelope } from '../../protocol/index.js';
 import type { Storage } from '../../storage/index.js';
-import { assertMayUse, type Principal } from '../auth/principal.js';
+import type { Principal } from '../auth/principal.js';
 import type { CommandLayer } from '../commands/command-layer.js';
 import { Errors, toErrorBody } from '../errors.js';
 import type { EventSink } from '../events/event-pipeline.js';
 import type { InstanceRegistry } from '../instances/instance-registry.js';
 import type { Authenticator } from './authenticate.js';
-import { replayThenJoin } from './replay.js';
+import { subscribe } from './replay.js';
 
-const subscribeArgs = Compile(SubscribeArgs);
+const unsubscribeArgs = Compile(SubscribeArgs);
 const room = (instance: string) => `instance:${instance}`;
 
 export interface SocketIoDeps {
@@ -50,30 +50,26 @@ export function attachSocketIo(server: HttpServer, deps: SocketIoDeps) {
       if (typeof ack === 'function') ack(body);
     };
 
-    // Synchronous from check to join: see replayThenJoin.
     socket.on('subscribe', (args: unknown, ack: unknown) => {
       try {
-        if (!subscribeArgs.Check(args)) throw new Errors.badRequest('subscribe takes {instance, after?}');
-        assertMayUse(principal, args.instance);
-        const inst = deps.registry.get(args.instance);
-        const result = replayThenJoin(
+        const data = subscribe(
           deps.storage,
           deps.registry,
-          inst,
-          args.after,
+          principal,
+          args,
           raw => {
             const envelope = JSON.parse(raw) as EventEnvelope;
             socket.emit(envelope.event, envelope);
           },
-          () => void socket.join(room(args.instance))
+          instance => void socket.join(room(instance))
         );
-        answer(ack, { ok: true, data: { instance: args.instance, state: inst.session.state, ...result } });
+        answer(ack, { ok: true, data });
       } catch (err) {
         answer(ack, { ok: false, error: toErrorBody(err) });
       }
     });
     socket.on('unsubscribe', (args: unknown, ack: unknown) => {
-      if (subscribeArgs.Check(args)) void socket.leave(room(args.instance));
+      if (unsubscribeArgs.Check(args)) void socket.leave(room(args.instance));
       answer(ack, { ok: true, data: null });
     });
 

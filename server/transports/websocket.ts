@@ -2,22 +2,21 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { Compile } from 'typebox/compile';
 import type { Logger } from 'pino';
-import { SubscribeArgs, WsFrame } from '../../protocol/index.js';
+import { WsFrame } from '../../protocol/index.js';
 import type { Storage } from '../../storage/index.js';
-import { assertMayUse, type Principal } from '../auth/principal.js';
+import type { Principal } from '../auth/principal.js';
 import type { CommandLayer } from '../commands/command-layer.js';
 import { Errors, toErrorBody } from '../errors.js';
 import type { EventSink } from '../events/event-pipeline.js';
 import type { InstanceRegistry } from '../instances/instance-registry.js';
 import type { Authenticator } from './authenticate.js';
-import { replayThenJoin } from './replay.js';
+import { subscribe, subscriptionTarget } from './replay.js';
 
 /** Frames larger than this are refused with the error shape (the socket stays open). */
 export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
 const HEARTBEAT_MS = 30_000;
 
 const frameCheck = Compile(WsFrame);
-const subscribeCheck = Compile(SubscribeArgs);
 
 export interface WebSocketDeps {
   authenticate: Authenticator;
@@ -77,23 +76,20 @@ export function websocketRoutes(app: FastifyInstance, deps: WebSocketDeps): Even
         id = (frame as { id?: unknown } | null)?.id ?? null;
         if (!frameCheck.Check(frame)) throw new Errors.badRequest('a frame is {id, command, args}');
         const { command, args } = frame;
-        if (command === 'subscribe' || command === 'unsubscribe') {
-          if (!subscribeCheck.Check(args)) throw new Errors.badRequest(`${command} takes {instance, after?}`);
-          assertMayUse(principal, args.instance);
-          const inst = deps.registry.get(args.instance);
-          if (command === 'unsubscribe') {
-            subscribers.get(args.instance)?.delete(socket);
-            joined.delete(args.instance);
-            return send({ id, ok: true, data: null });
-          }
-          // Synchronous from the read to the join: see replayThenJoin.
-          const result = replayThenJoin(deps.storage, deps.registry, inst, args.after, raw => socket.send(raw), () => {
-            let set = subscribers.get(args.instance);
-            if (!set) subscribers.set(args.instance, (set = new Set()));
+        if (command === 'unsubscribe') {
+          const { args: target } = subscriptionTarget(deps.registry, principal, args, command);
+          subscribers.get(target.instance)?.delete(socket);
+          joined.delete(target.instance);
+          return send({ id, ok: true, data: null });
+        }
+        if (command === 'subscribe') {
+          const data = subscribe(deps.storage, deps.registry, principal, args, raw => socket.send(raw), instance => {
+            let set = subscribers.get(instance);
+            if (!set) subscribers.set(instance, (set = new Set()));
             set.add(socket);
-            joined.add(args.instance);
+            joined.add(instance);
           });
-          return send({ id, ok: true, data: { instance: args.instance, state: inst.session.state, ...result } });
+          return send({ id, ok: true, data });
         }
         deps.commands
           .run(command, args, principal)
