@@ -54,11 +54,42 @@ const ROUTES: [Method, string, CommandName, ArgsFrom, number?][] = [
 const errors = Object.fromEntries([400, 401, 403, 404, 409, 429, 502].map(s => [s, ErrorReply]));
 const Params = Type.Object({ instance: InstanceName });
 
-/** The command's argument schema without `instance`, which the path carries. */
+const propertiesOf = (name: CommandName) => (CommandSchemas[name].args as unknown as { properties: Record<string, TSchema & { type?: unknown }> }).properties;
+
+/** The command's argument schema without `instance`, which the path carries; for /docs. */
 function rest(name: CommandName): TSchema {
-  const args = CommandSchemas[name].args as unknown as { properties: Record<string, TSchema>; required?: string[] };
-  const { instance: _instance, ...properties } = args.properties;
-  return Type.Object(properties as Record<string, TSchema>, { additionalProperties: false });
+  const { instance: _instance, ...properties } = propertiesOf(name);
+  return Type.Object(properties, { additionalProperties: false });
+}
+
+const NUMERAL = /^-?\d+(\.\d+)?$/;
+
+/**
+ * A query string carries only text: a value becomes a number where the command's
+ * schema takes a number and the text is a plain numeral, and stays as it came
+ * everywhere else, so the command layer refuses it the way the sockets would.
+ */
+function fromQuery(name: CommandName, query: Record<string, unknown>): Record<string, unknown> {
+  const properties = propertiesOf(name);
+  return Object.fromEntries(
+    Object.entries(query).map(([key, value]) => {
+      const type = Object.hasOwn(properties, key) ? properties[key]!.type : undefined;
+      const numeric = (type === 'integer' || type === 'number') && typeof value === 'string' && NUMERAL.test(value);
+      return [key, numeric ? Number(value) : value];
+    })
+  );
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The command's arguments: the instance from the path beside the body's or the query's. */
+function argsOf(name: CommandName, from: ArgsFrom, req: FastifyRequest, hasInstance: boolean): unknown {
+  const given = from === 'body' ? req.body : from === 'query' ? fromQuery(name, req.query as Record<string, unknown>) : {};
+  if (!hasInstance) return given ?? {};
+  // Not an object: handed on as it is, so the command layer answers what it answers on the sockets.
+  if (given !== undefined && !isRecord(given)) return given;
+  if (given && Object.hasOwn(given, 'instance')) throw new Errors.badRequest('instance is named by the path, not the ' + from);
+  return { ...given, instance: (req.params as { instance: string }).instance };
 }
 
 /**
@@ -68,6 +99,10 @@ function rest(name: CommandName): TSchema {
  */
 export async function restRoutes(app: FastifyInstance, opts: { commands: CommandLayer; authenticate: Authenticator }) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  // The schemas below describe the routes for /docs; checking is the command layer's, with
+  // the compiled validators every transport shares. Fastify's Ajv would coerce types
+  // ("4242001" for 4242001) and drop unknown fields, which the sockets refuse.
+  r.setValidatorCompiler(() => () => true);
   r.addHook('onRequest', async (req: FastifyRequest) => {
     const principal = opts.authenticate(req.headers.apikey);
     if (!principal) throw new Errors.unauthorized();
@@ -90,9 +125,7 @@ export async function restRoutes(app: FastifyInstance, opts: { commands: Command
         response: { [status]: CommandSchemas[command].result, ...errors }
       },
       handler: async (req, reply) => {
-        const extra = from === 'body' ? (req.body as object) : from === 'query' ? (req.query as object) : {};
-        const args = hasInstance ? { ...extra, instance: (req.params as { instance: string }).instance } : extra;
-        const result = await opts.commands.run(command, args, req.principal!);
+        const result = await opts.commands.run(command, argsOf(command, from, req, hasInstance), req.principal!);
         return reply.status(status).send(result);
       }
     });
