@@ -6,6 +6,7 @@ import type { Principal } from '../auth/principal.js';
 import type { CommandLayer } from '../commands/command-layer.js';
 import { Errors } from '../errors.js';
 import type { Authenticator } from './authenticate.js';
+import { propertiesOf, restArgs, type ArgsFrom } from './rest-args.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -14,8 +15,6 @@ declare module 'fastify' {
 }
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
-/** Where a route finds the command's arguments besides the instance in its path. */
-type ArgsFrom = 'body' | 'query' | 'none';
 
 /** Each REST route names the command it calls; CodeChat/Evolution-style paths. */
 const ROUTES: [Method, string, CommandName, ArgsFrom, number?][] = [
@@ -54,42 +53,10 @@ const ROUTES: [Method, string, CommandName, ArgsFrom, number?][] = [
 const errors = Object.fromEntries([400, 401, 403, 404, 409, 429, 502].map(s => [s, ErrorReply]));
 const Params = Type.Object({ instance: InstanceName });
 
-const propertiesOf = (name: CommandName) => (CommandSchemas[name].args as unknown as { properties: Record<string, TSchema & { type?: unknown }> }).properties;
-
 /** The command's argument schema without `instance`, which the path carries; for /docs. */
 function rest(name: CommandName): TSchema {
   const { instance: _instance, ...properties } = propertiesOf(name);
   return Type.Object(properties, { additionalProperties: false });
-}
-
-const NUMERAL = /^-?\d+(\.\d+)?$/;
-
-/**
- * A query string carries only text: a value becomes a number where the command's
- * schema takes a number and the text is a plain numeral, and stays as it came
- * everywhere else, so the command layer refuses it the way the sockets would.
- */
-function fromQuery(name: CommandName, query: Record<string, unknown>): Record<string, unknown> {
-  const properties = propertiesOf(name);
-  return Object.fromEntries(
-    Object.entries(query).map(([key, value]) => {
-      const type = Object.hasOwn(properties, key) ? properties[key]!.type : undefined;
-      const numeric = (type === 'integer' || type === 'number') && typeof value === 'string' && NUMERAL.test(value);
-      return [key, numeric ? Number(value) : value];
-    })
-  );
-}
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** The command's arguments: the instance from the path beside the body's or the query's. */
-function argsOf(name: CommandName, from: ArgsFrom, req: FastifyRequest, hasInstance: boolean): unknown {
-  const given = from === 'body' ? req.body : from === 'query' ? fromQuery(name, req.query as Record<string, unknown>) : {};
-  if (!hasInstance) return given ?? {};
-  // Not an object: handed on as it is, so the command layer answers what it answers on the sockets.
-  if (given !== undefined && !isRecord(given)) return given;
-  if (given && Object.hasOwn(given, 'instance')) throw new Errors.badRequest('instance is named by the path, not the ' + from);
-  return { ...given, instance: (req.params as { instance: string }).instance };
 }
 
 /**
@@ -125,7 +92,7 @@ export async function restRoutes(app: FastifyInstance, opts: { commands: Command
         response: { [status]: CommandSchemas[command].result, ...errors }
       },
       handler: async (req, reply) => {
-        const result = await opts.commands.run(command, argsOf(command, from, req, hasInstance), req.principal!);
+        const result = await opts.commands.run(command, restArgs(command, from, req, hasInstance), req.principal!);
         return reply.status(status).send(result);
       }
     });
