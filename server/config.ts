@@ -14,7 +14,7 @@ export const ConfigSchema = Type.Object({
   RATE_LIMIT_PER_SECOND: Type.Number({ minimum: 0, default: 20, description: 'commands per second per instance, bursts up to twice that (0: off)' }),
   WA_WS_URL: Type.Optional(Type.String({ pattern: '^wss?://', description: "WhatsApp's WebSocket URL (Baileys' default when unset)" })),
   WA_ROOT_PUBLIC_KEY: Type.Optional(
-    Type.String({ pattern: '^[0-9a-fA-F]{64}$', description: "hex root key Baileys checks the server's certificates against" })
+    Type.String({ pattern: '^[0-9a-fA-F]{64}$', description: "hex root key handed to Baileys' certificate check, which Baileys 7.0.0-rc14 does not enforce" })
   )
 });
 export type Config = Static<typeof ConfigSchema>;

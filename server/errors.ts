@@ -9,6 +9,7 @@ export const Errors = {
   badRequest: createError<[string]>('HUB_BAD_REQUEST', '%s', 400),
   unauthorized: createError('HUB_UNAUTHORIZED', 'missing or invalid API key or token', 401),
   forbidden: createError<[string]>('HUB_FORBIDDEN', 'this token may not use instance %s', 403),
+  adminOnly: createError<[string]>('HUB_ADMIN_ONLY', '%s needs the admin key', 403),
   instanceNotFound: createError<[string]>('HUB_INSTANCE_NOT_FOUND', 'instance %s does not exist', 404),
   numberNotOnWhatsApp: createError<[string]>('HUB_NOT_ON_WHATSAPP', 'The number %s is not a valid whatsapp contact', 404),
   instanceExists: createError<[string]>('HUB_INSTANCE_EXISTS', 'instance %s already exists', 409),

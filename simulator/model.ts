@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { BinaryNode } from '@whiskeysockets/baileys';
+import type { ContactCard } from './contact-cards.js';
 import { SignalDevice, type ClientBundle } from './signal-device.js';
 
 /** A phone number as digits only, e.g. "5531900000001". */
@@ -63,6 +64,8 @@ export interface OutboxEntry {
   timestamp: number;
   /** That message ID had reached that contact before; the contact surfaced it only once. */
   repeat: boolean;
+  /** For a contact card: what the receiving phone shows, decoded from the message and its vCard. */
+  contacts?: ContactCard[];
 }
 
 /** A receipt the client sent (e.g. a read receipt after markRead). */

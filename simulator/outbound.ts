@@ -1,5 +1,6 @@
 import { getBinaryNodeChild, getBinaryNodeChildren, proto, unpadRandomMax16, type BinaryNode } from '@whiskeysockets/baileys';
 import type { SimAccount } from './account.js';
+import { contactCardsOf } from './contact-cards.js';
 import { contactReceipt } from './inbound-stanzas.js';
 import type { Companion, SimContact } from './model.js';
 
@@ -33,13 +34,15 @@ export async function receiveFromClient(account: SimAccount, companion: Companio
     if (!contact.onWhatsApp) continue;
     const repeat = contact.surfaced.has(id);
     contact.surfaced.add(id);
+    const cards = contactCardsOf(message);
     account.outbox.push({
       id,
       to,
       text: textOf(message),
       message: proto.Message.toObject(message, { longs: Number, bytes: String, defaults: false }) as Record<string, unknown>,
       timestamp: Date.now(),
-      repeat
+      repeat,
+      ...(cards ? { contacts: cards } : {})
     });
     reached.push(contact);
   }

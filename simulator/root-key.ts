@@ -1,7 +1,8 @@
 /**
  * The simulator's fixed certificate root. Test material only: it signs the Noise
- * certificate chain so a hub that trusts this public key (WA_ROOT_PUBLIC_KEY)
- * verifies the simulator exactly as Baileys verifies WhatsApp.
+ * certificate chain as WhatsApp's root signs WhatsApp's, so a client that trusts
+ * this public key (WA_ROOT_PUBLIC_KEY) would verify it, were signatures checked
+ * (Baileys 7.0.0-rc14 accepts any).
  */
 export const SIM_ROOT_PRIVATE_KEY = Buffer.from(
   'f8d0ef27770d22239067f4d55aaddda1f1b696252b1343f4708899f4e5905752',

@@ -8,6 +8,7 @@ export function assertMayUse(principal: Principal, instance: InstanceName): void
   if (principal.kind === 'instance' && principal.instance !== instance) throw new Errors.forbidden(instance);
 }
 
-export function assertAdmin(principal: Principal): void {
-  if (principal.kind !== 'admin') throw new Errors.unauthorized();
+/** The caller is known, so a valid instance token is forbidden (403), not unauthenticated (401). */
+export function assertAdmin(principal: Principal, command: string): void {
+  if (principal.kind !== 'admin') throw new Errors.adminOnly(command);
 }

@@ -9,10 +9,25 @@ export type CommandHandlers = { [C in CommandName]: CommandHandler<C> };
 
 const validators = new Map(COMMAND_NAMES.map(name => [name, Compile(CommandSchemas[name].args)]));
 
-const describe = (errors: Iterable<{ instancePath: string; message: string }>): string =>
+interface CheckError {
+  keyword: string;
+  schemaPath: string;
+  instancePath: string;
+  params: object;
+  message: string;
+}
+
+/** One line for a refusal: each field by its dotted path, unknown fields by name. */
+const describe = (errors: Iterable<CheckError>): string =>
   [...errors]
+    // Each unknown field also fails as "schema is false"; the parent's error names them all.
+    .filter(e => !(e.keyword === 'boolean' && e.schemaPath.endsWith('/additionalProperties')))
     .slice(0, 5)
-    .map(e => `${e.instancePath ? e.instancePath.slice(1).replaceAll('/', '.') : 'body'} ${e.message}`)
+    .map(e => {
+      const where = e.instancePath ? e.instancePath.slice(1).replaceAll('/', '.') : 'body';
+      const unknown = 'additionalProperties' in e.params ? e.params.additionalProperties : undefined;
+      return Array.isArray(unknown) ? `${where} must not have additional properties: ${unknown.join(', ')}` : `${where} ${e.message}`;
+    })
     .join('; ');
 
 /**

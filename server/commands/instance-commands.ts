@@ -30,7 +30,7 @@ export function instanceCommands(
 > {
   return {
     'instance.create': ({ instanceName }, principal) => {
-      assertAdmin(principal);
+      assertAdmin(principal, 'instance.create');
       const { inst, token } = registry.create(instanceName);
       return { instance: info(inst), token };
     },

@@ -17,6 +17,8 @@ let rootKeyApplied: string | undefined;
  * Points Baileys' certificate check at another root (hex). Set once per process,
  * before any socket exists: the key is a module-level value inside Baileys.
  * Overwriting the Buffer's bytes also works if Baileys ever freezes the object.
+ * Baileys 7.0.0-rc14 ignores the check's result (libsignal returns false, Baileys
+ * only catches throws), so this verifies nothing until Baileys does.
  */
 export function applyRootPublicKey(hex: string | undefined): void {
   if (!hex || rootKeyApplied === hex) return;

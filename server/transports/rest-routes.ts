@@ -6,6 +6,7 @@ import type { Principal } from '../auth/principal.js';
 import type { CommandLayer } from '../commands/command-layer.js';
 import { Errors } from '../errors.js';
 import type { Authenticator } from './authenticate.js';
+import { propertiesOf, restArgs, type ArgsFrom } from './rest-args.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -14,8 +15,6 @@ declare module 'fastify' {
 }
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
-/** Where a route finds the command's arguments besides the instance in its path. */
-type ArgsFrom = 'body' | 'query' | 'none';
 
 /** Each REST route names the command it calls; CodeChat/Evolution-style paths. */
 const ROUTES: [Method, string, CommandName, ArgsFrom, number?][] = [
@@ -54,11 +53,10 @@ const ROUTES: [Method, string, CommandName, ArgsFrom, number?][] = [
 const errors = Object.fromEntries([400, 401, 403, 404, 409, 429, 502].map(s => [s, ErrorReply]));
 const Params = Type.Object({ instance: InstanceName });
 
-/** The command's argument schema without `instance`, which the path carries. */
+/** The command's argument schema without `instance`, which the path carries; for /docs. */
 function rest(name: CommandName): TSchema {
-  const args = CommandSchemas[name].args as unknown as { properties: Record<string, TSchema>; required?: string[] };
-  const { instance: _instance, ...properties } = args.properties;
-  return Type.Object(properties as Record<string, TSchema>, { additionalProperties: false });
+  const { instance: _instance, ...properties } = propertiesOf(name);
+  return Type.Object(properties, { additionalProperties: false });
 }
 
 /**
@@ -68,6 +66,10 @@ function rest(name: CommandName): TSchema {
  */
 export async function restRoutes(app: FastifyInstance, opts: { commands: CommandLayer; authenticate: Authenticator }) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  // The schemas below describe the routes for /docs; checking is the command layer's, with
+  // the compiled validators every transport shares. Fastify's Ajv would coerce types
+  // ("4242001" for 4242001) and drop unknown fields, which the sockets refuse.
+  r.setValidatorCompiler(() => () => true);
   r.addHook('onRequest', async (req: FastifyRequest) => {
     const principal = opts.authenticate(req.headers.apikey);
     if (!principal) throw new Errors.unauthorized();
@@ -90,9 +92,7 @@ export async function restRoutes(app: FastifyInstance, opts: { commands: Command
         response: { [status]: CommandSchemas[command].result, ...errors }
       },
       handler: async (req, reply) => {
-        const extra = from === 'body' ? (req.body as object) : from === 'query' ? (req.query as object) : {};
-        const args = hasInstance ? { ...extra, instance: (req.params as { instance: string }).instance } : extra;
-        const result = await opts.commands.run(command, args, req.principal!);
+        const result = await opts.commands.run(command, restArgs(command, from, req, hasInstance), req.principal!);
         return reply.status(status).send(result);
       }
     });

@@ -1,4 +1,5 @@
-import { DisconnectReason, WA_CERT_DETAILS } from '@whiskeysockets/baileys';
+import { randomBytes } from 'node:crypto';
+import { Curve, DisconnectReason, WA_CERT_DETAILS } from '@whiskeysockets/baileys';
 import { TestClient } from '../helpers/baileys-client.js';
 import { pairedClient, startSimulator } from '../helpers/simulator.js';
 import type { WhatsAppSimulator } from '../../simulator/simulator.js';
@@ -45,14 +46,15 @@ test('QR refs run out: the client ends with 408', async () => {
   }
 });
 
-test('the certificate chain verifies against the simulator root key', async () => {
-  const original = Buffer.from(WA_CERT_DETAILS.PUBLIC_KEY);
-  WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from(sim.rootPublicKeyHex, 'hex');
-  try {
-    const client = await pairedClient(sim, { phone: '5511900000003' });
-    clients.push(client);
-    expect(client.auth.creds.me?.id).toContain('5511900000003');
-  } finally {
-    WA_CERT_DETAILS.PUBLIC_KEY = original;
-  }
+// What WA_ROOT_PUBLIC_KEY can and cannot do rests on this: if Baileys ever checks
+// signatures, this fails and the README's Configuration section must change with it.
+test('Baileys rc14 does not enforce the certificate root: any signature passes, so a client trusting only WhatsApp\'s root pairs here', async () => {
+  const whatsappRoot = '142375574d0a587166aae71ebe516437c4a28b73e3695c6ce1f7f9545da8ee6b';
+  expect(WA_CERT_DETAILS.PUBLIC_KEY.toString('hex')).toBe(whatsappRoot);
+  expect(Curve.verify(WA_CERT_DETAILS.PUBLIC_KEY, randomBytes(40), randomBytes(64))).toBe(true);
+  // The simulator signs with its own root, which is not WhatsApp's, and the client opens all the same.
+  expect(sim.rootPublicKeyHex).not.toBe(whatsappRoot);
+  const client = await pairedClient(sim, { phone: '5511900000003' });
+  clients.push(client);
+  expect(client.auth.creds.me?.id).toContain('5511900000003');
 });
