@@ -8,7 +8,8 @@ import { hashToken, newToken, tokenMatches } from '../auth/tokens.js';
 import type { Config } from '../config.js';
 import { Errors } from '../errors.js';
 import type { EventPipeline } from '../events/event-pipeline.js';
-import { lidsIn, translate } from '../events/translate.js';
+import { prefetch } from '../events/prefetch.js';
+import { translate } from '../events/translate.js';
 import { InstanceSession, type BaileysEvent } from './instance-session.js';
 import { wireState, type InstanceState } from './instance-state.js';
 
@@ -198,17 +199,7 @@ export class InstanceRegistry {
   }
 
   private async onEvent(inst: LiveInstance, event: BaileysEvent): Promise<void> {
-    const lids = lidsIn(event);
-    const lookup = new Map<string, string>();
-    const mapping = inst.session.lidMapping;
-    if (mapping && lids.length) {
-      await Promise.all(
-        lids.map(async lid => {
-          const pn = await mapping.getPNForLID(lid).catch(() => null);
-          if (pn) lookup.set(jidNormalizedUser(lid), jidNormalizedUser(pn));
-        })
-      );
-    }
-    this.commit(inst, () => translate(event, { instanceId: inst.row.id, instanceName: inst.row.name, storage: this.opts.storage, lookup }));
+    const { lookup, pictures } = await prefetch(event, { lidMapping: inst.session.lidMapping, socket: inst.session.socket });
+    this.commit(inst, () => translate(event, { instanceId: inst.row.id, instanceName: inst.row.name, storage: this.opts.storage, lookup, pictures }));
   }
 }
