@@ -156,6 +156,7 @@ export class InstanceRegistry {
         onQr: code => this.enqueue(inst, async () => this.onQr(inst, code)),
         onEvent: event => this.enqueue(inst, async () => this.onEvent(inst, event)),
         onCreds: () => auth.saveCreds(),
+        onPushName: name => this.enqueue(inst, async () => this.onPushName(inst, name)),
         onLoggedOut: () => auth.clear()
       }
     });
@@ -190,6 +191,12 @@ export class InstanceRegistry {
       return [{ event: 'connection.update', data: { instance: { name: inst.row.name, id: inst.row.id }, state: wire, statusReason } }];
     });
     if (state === 'open') for (const listener of this.openListeners) listener(inst);
+  }
+
+  private onPushName(inst: LiveInstance, name: string): void {
+    if (inst.row.push_name === name) return;
+    inst.row.push_name = name;
+    this.opts.storage.instances.updateAccount(inst.row.id, inst.row.owner, name);
   }
 
   private async onQr(inst: LiveInstance, code: string): Promise<void> {
