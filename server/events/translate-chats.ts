@@ -1,4 +1,4 @@
-import type { BaileysEventMap, Chat } from '@whiskeysockets/baileys';
+import { areJidsSameUser, type BaileysEventMap, type Chat } from '@whiskeysockets/baileys';
 import type { PendingEvent } from '../../protocol/index.js';
 import type { ChatRow } from '../../storage/index.js';
 import { resolveJid } from './jids.js';
@@ -48,7 +48,7 @@ export function chatsChanged(ctx: TranslateContext, chats: Partial<Chat>[], snap
 
 /** The account read these chats (e.g. read receipts sent from the hub): nothing is unread any more. */
 export function chatsRead(ctx: Pick<TranslateContext, 'instanceId' | 'storage'>, jids: string[]): PendingEvent[] {
-  const unique = jids.filter((jid, i) => jids.indexOf(jid) === i);
+  const unique = jids.filter((jid, i) => jids.findIndex(other => areJidsSameUser(other, jid)) === i);
   if (!unique.length) return [];
   return [{ event: 'chats.update', data: unique.map(jid => report(ctx.storage.chats.upsert(ctx.instanceId, { jid, unreadCount: 0 }))) }];
 }

@@ -1,6 +1,6 @@
 import { validateEvent } from '../../../protocol/index.js';
 import { translate } from '../../../server/events/translate.js';
-import { unreadAfter } from '../../../server/events/translate-chats.js';
+import { chatsRead, unreadAfter } from '../../../server/events/translate-chats.js';
 import { pictureAfter } from '../../../server/events/translate-contacts.js';
 import type { BaileysEvent } from '../../../server/instances/instance-session.js';
 import { translateContext } from './translate-context.js';
@@ -42,6 +42,12 @@ describe('chats', () => {
     expect(ctx.storage.chats.get(ctx.instanceId, ANA)?.unread_count).toBe(3);
     expect(unreadOf(chatsUpdate({ unreadCount: 0 }))).toEqual([0]);
     expect(ctx.storage.chats.get(ctx.instanceId, ANA)).toMatchObject({ unread_count: 0, conversation_timestamp: 1_700_000_000 });
+  });
+
+  test('chats the account read (markRead) are reported once each with unreadCount 0', () => {
+    run(chatsUpdate({ unreadCount: 2 }));
+    expect(chatsRead(ctx, [ANA, ANA])).toEqual([{ event: 'chats.update', data: [{ id: ANA, name: null, conversationTimestamp: null, unreadCount: 0 }] }]);
+    expect(ctx.storage.chats.get(ctx.instanceId, ANA)?.unread_count).toBe(0);
   });
 
   test('an update reports the chat as stored, and a LID chat by its phone-number JID', () => {
