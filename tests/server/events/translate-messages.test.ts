@@ -75,6 +75,11 @@ describe('messages.upsert', () => {
     expect(ctx.storage.messages.get(ctx.instanceId, '5531900000099@s.whatsapp.net', 'S1', false)).toBeUndefined();
   });
 
+  test('a status from a LID participant without an alternate JID is resolved through the LID mapping', () => {
+    const status = text('S2', { key: { remoteJid: 'status@broadcast', participant: ANA_LID, fromMe: false, id: 'S2' } });
+    expect(run(upsert('notify', status))).toEqual([{ event: 'status.broadcast', data: item('S2') }]);
+  });
+
   test('protocol messages (the carrier of an edit or a revoke, history notifications) are not messages', () => {
     const edit = text('P1', { message: { editedMessage: { message: { protocolMessage: { type: proto.Message.ProtocolMessage.Type.MESSAGE_EDIT, key: { id: 'A1' }, editedMessage: { conversation: 'x' } } } } } });
     const revoke = text('P2', { message: { protocolMessage: { type: proto.Message.ProtocolMessage.Type.REVOKE, key: { id: 'A1' } } } });
