@@ -7,7 +7,8 @@ export const Chat = Type.Object({
   name: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   /** Seconds. */
   conversationTimestamp: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
-  unreadCount: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+  /** How many messages are unread: counted by the hub, 0 once the chat is read; -1 when the user marked it unread. */
+  unreadCount: Type.Optional(Type.Union([Type.Integer({ minimum: -1 }), Type.Null()])),
   /** The map's `chats.set` sample lists group participants; empty for 1:1 chats. */
   participant: Type.Optional(Type.Array(Jid))
 });

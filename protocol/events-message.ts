@@ -12,13 +12,16 @@ export const MessageHeader = Type.Object({
   lid: Type.Optional(Jid)
 });
 
-/** A message as the map shows it: the text for `conversation`, the content object for every other type. */
+/** A message body as the map shows it: the text for `conversation`, the content object for every other type. */
+export const MessageBody = Type.Object({
+  messageType: Type.String({ minLength: 1 }),
+  message: Type.Union([Type.String(), Type.Record(Type.String(), Type.Unknown()), Type.Null()])
+});
+
+/** A message as the map shows it. */
 export const MessageItem = Type.Object({
   header: MessageHeader,
-  body: Type.Object({
-    messageType: Type.String({ minLength: 1 }),
-    message: Type.Union([Type.String(), Type.Record(Type.String(), Type.Unknown()), Type.Null()])
-  }),
+  body: MessageBody,
   context: Type.Object({
     sourceDevice: Type.String(),
     /** Seconds, as WhatsApp sends it. */
@@ -27,23 +30,36 @@ export const MessageItem = Type.Object({
   })
 });
 
-/** new.message: a message arrived live. */
+/** new.message: every message that is not history: live, delivered from WhatsApp's offline queue, and own sends (`fromMe`). */
 export const NewMessageData = MessageItem;
-/** status.broadcast: a contact published a status. */
+/** status.broadcast: a contact published a status; `wuid` is that contact. */
 export const StatusBroadcastData = MessageItem;
-/** messages.set: messages loaded from history or delivered while offline, in batches. */
+/** messages.set: messages loaded from history (the first sync and on-demand fetches), in batches. */
 export const MessagesSetData = Type.Array(MessageItem);
 
 export const MESSAGE_STATUSES = ['PENDING', 'SERVER_ACK', 'DELIVERY_ACK', 'READ', 'PLAYED', 'ERROR'] as const;
 
-/** messages.update: one status change of one message. */
+const UpdatedMessage = Type.Object({ messageId: MessageId, wuid: Jid, fromMe: Type.Boolean() });
+
+/**
+ * messages.update: one status change of one message, or an edit of it. An edit
+ * carries the new body in `edit` and no `status`.
+ */
 export const MessagesUpdateData = Type.Object({
-  update: Type.Object({
-    status: Type.Enum(MESSAGE_STATUSES),
-    header: Type.Object({ messageId: MessageId, wuid: Jid, fromMe: Type.Boolean() }),
-    /** Milliseconds. */
-    dateTime: Type.Integer()
-  })
+  update: Type.Union([
+    Type.Object({
+      status: Type.Enum(MESSAGE_STATUSES),
+      header: UpdatedMessage,
+      /** Milliseconds. */
+      dateTime: Type.Integer()
+    }),
+    Type.Object({
+      edit: MessageBody,
+      header: UpdatedMessage,
+      /** Milliseconds: when the message was edited. */
+      dateTime: Type.Integer()
+    })
+  ])
 });
 
 /** messages.delete: messages deleted (revokes included), or a whole chat cleared. */

@@ -37,13 +37,13 @@ export const EventDataSchemas = {
   'contacts.upsert': ContactsUpsertData,
   /** Contacts changed. */
   'contacts.update': ContactsUpdateData,
-  /** A message arrived live. */
+  /** A message that is not history: live, from the offline queue, or sent by the account (`fromMe`). */
   'new.message': NewMessageData,
-  /** A message's status changed. */
+  /** A message's status changed, or it was edited (`edit`). */
   'messages.update': MessagesUpdateData,
   /** Messages deleted, or a chat cleared. */
   'messages.delete': MessagesDeleteData,
-  /** Messages from history or from the offline queue, in batches. */
+  /** Messages from history (the first sync or an on-demand fetch), in batches. */
   'messages.set': MessagesSetData,
   /** A contact published a status. */
   'status.broadcast': StatusBroadcastData,

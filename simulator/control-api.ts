@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { SimAccount } from './account.js';
+import { registerContactRoutes } from './control-contact-routes.js';
 import { SimulatorError, type WhatsAppSimulator } from './simulator.js';
 
 const Phone = Type.String({ pattern: '^\\d{6,15}$', description: 'digits only' });
@@ -198,6 +199,7 @@ export function buildControlApi(sim: WhatsAppSimulator): FastifyInstance {
     sim.setOffline(req.params.phone, req.body.offline);
     return { offline: req.body.offline };
   });
+  registerContactRoutes(app, sim);
   app.get('/pictures/:file', async (_req, reply) => reply.type('image/png').send(PIXEL));
 
   return app;

@@ -123,7 +123,8 @@ const picture: Handler = (iq, { account, pictureUrl }) => {
     return node('error', { code: '404', text: 'item-not-found' });
   }
   const phone = party.kind === 'phone' ? account.phone : party.contact.phone;
-  return node('picture', { id: '1', type, url: `${pictureUrl(phone)}?type=${type}` });
+  const id = party.kind === 'phone' ? 1 : party.contact.pictureId;
+  return node('picture', { id: String(id), type, url: `${pictureUrl(phone)}?type=${type}&id=${id}` });
 };
 
 /** Echo every requested collection: a missing one makes Baileys re-query it forever. */

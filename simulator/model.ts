@@ -123,7 +123,9 @@ export class SimContact {
   pushName: string;
   readonly onWhatsApp: boolean;
   readonly addressing: Addressing;
-  readonly picture: boolean;
+  picture: boolean;
+  /** Bumped on every picture change, so each picture has its own URL. */
+  pictureId = 1;
   readonly device = new SignalDevice();
   receipts: ReceiptMode = 'auto';
   presence: { state: Presence; lastSeen: number } = { state: 'unavailable', lastSeen: Math.floor(Date.now() / 1000) };

@@ -4,6 +4,7 @@ import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { SimAccount } from './account.js';
 import { ClientConnection, LOGGED_OUT } from './client-connection.js';
+import { editMessage, phoneSentMessage, pictureNotification } from './contact-actions.js';
 import { contactMessage, contactReceipt, presenceNode } from './inbound-stanzas.js';
 import {
   isPhone,
@@ -212,6 +213,32 @@ export class WhatsAppSimulator {
       }
     };
     await account.deliver(contactMessage(contact, message, id));
+    return { messageId: id };
+  }
+
+  /** Contact `from` edits one of the messages it sent. */
+  async editText(phone: Phone, from: Phone, messageId: string, text: string): Promise<{ messageId: string }> {
+    const account = this.account(phone);
+    const id = newMessageId();
+    await account.deliver(contactMessage(this.contactOf(account, from), editMessage(account, messageId, text), id));
+    return { messageId: id };
+  }
+
+  /** Contact `from` sets a new profile picture (`picture: true`) or removes it. */
+  async changePicture(phone: Phone, from: Phone, picture: boolean): Promise<{ pictureId: number | null }> {
+    const account = this.account(phone);
+    const contact = this.contactOf(account, from);
+    contact.picture = picture;
+    if (picture) contact.pictureId++;
+    await account.deliver(pictureNotification(contact, newMessageId()));
+    return { pictureId: picture ? contact.pictureId : null };
+  }
+
+  /** The account's own phone sends a text to contact `to`; the linked client gets its copy. */
+  async sendFromPhone(phone: Phone, to: Phone, text: string): Promise<{ messageId: string }> {
+    const account = this.account(phone);
+    const id = newMessageId();
+    await account.deliver(phoneSentMessage(account, this.contactOf(account, to), text, id));
     return { messageId: id };
   }
 

@@ -3,6 +3,8 @@ import type { Static } from 'typebox';
 import type { MessageRef } from '../../protocol/index.js';
 import type { Storage } from '../../storage/index.js';
 import { Errors } from '../errors.js';
+import { resolveJid } from '../events/jids.js';
+import { chatsRead } from '../events/translate-chats.js';
 import type { InstanceRegistry } from '../instances/instance-registry.js';
 import { PRIORITY, type SendScheduler } from '../queue/send-scheduler.js';
 import type { CommandHandlers } from './command-layer.js';
@@ -26,6 +28,12 @@ export async function recipient(sock: WASocket, number: string): Promise<string>
   const [found] = (await sock.onWhatsApp(jid)) ?? [];
   if (!found?.exists) throw new Errors.numberNotOnWhatsApp(number);
   return found.jid;
+}
+
+/** The JID a chat is stored under: the phone-number JID, also when the key names the chat by its LID. */
+async function storedChatJid(sock: WASocket, jid: string): Promise<string> {
+  const pn = isLidUser(jid) ? await sock.signalRepository.lidMapping.getPNForLID(jid).catch(() => null) : null;
+  return resolveJid(jid, new Map(), pn).wuid;
 }
 
 const keyOf = (ref: Static<typeof MessageRef>) => ({ id: ref.id, remoteJid: toJid(ref.remoteJid), fromMe: ref.fromMe, participant: ref.participant });
@@ -107,7 +115,12 @@ export function messageCommands(
     },
     'message.markRead': async ({ instance, keys }) => {
       const sock = openSocket(registry, instance);
-      await sock.readMessages(keys.map(keyOf));
+      const read = keys.map(keyOf);
+      await sock.readMessages(read);
+      // WhatsApp sends no chat update for receipts this device sent: the hub resets the count itself.
+      const inst = registry.get(instance);
+      const chats = await Promise.all(read.map(k => storedChatJid(sock, k.remoteJid)));
+      registry.publish(inst, () => chatsRead({ instanceId: inst.row.id, storage }, chats));
       return { read: keys.length };
     }
   };

@@ -167,7 +167,11 @@ function onEvent(name, envelope) {
   }
   if (inst !== state.selected) return;
   if (!$('#events-pause').checked) appendEvent(envelope);
-  if (name === 'new.message' || name === 'messages.set') onMessages(name === 'new.message' ? [envelope.data] : envelope.data);
+  if (name === 'new.message') onMessages([envelope.data]);
+  if (name === 'messages.set') onHistory(envelope.data);
+  if (name === 'messages.update' && envelope.data.update.edit) onEdit(envelope.data.update);
+  if (name === 'messages.delete') onDelete(envelope.data);
+  if (name === 'chats.update' || name === 'chats.delete') loadChats().catch(() => undefined);
   if (name.startsWith('send.message') || name.endsWith('.queue')) onQueueEvent(name, envelope.data);
 }
 
@@ -193,7 +197,12 @@ function renderEvents() {
 
 async function loadChats() {
   const chats = await api('POST', `/chat/findChats/${state.selected}`);
-  $('#chats').replaceChildren(...chats.map(c => el('li', {}, el('button', { textContent: c.name ? `${c.name} (${c.id})` : c.id, onclick: () => openChat(c.id) }))));
+  $('#chats').replaceChildren(
+    ...chats.map(c => {
+      const label = `${c.name ? `${c.name} (${c.id})` : c.id}${c.unreadCount > 0 ? ` · ${c.unreadCount} unread` : ''}`;
+      return el('li', {}, el('button', { textContent: label, onclick: () => openChat(c.id) }));
+    })
+  );
 }
 
 async function loadContacts() {
@@ -201,8 +210,17 @@ async function loadContacts() {
   $('#contacts').replaceChildren(...contacts.map(c => el('li', { textContent: `${c.pushName ?? c.contactName ?? ''} ${c.wuid}` })));
 }
 
-const bubble = m =>
-  el('li', { textContent: `${m.header.fromMe ? 'me' : m.header.pushName ?? m.header.wuid}: ${typeof m.body.message === 'string' ? m.body.message : m.body.message?.text ?? m.body.messageType}` });
+const textOf = body => (typeof body.message === 'string' ? body.message : body.message?.text ?? body.message?.caption ?? body.messageType);
+
+const bubble = m => {
+  const who = m.header.fromMe ? 'me' : m.header.pushName ?? m.header.wuid;
+  const li = el('li', { textContent: `${who}: ${textOf(m.body)}` });
+  li.dataset.id = m.header.messageId;
+  li.dataset.who = who;
+  return li;
+};
+
+const bubbleOf = id => [...$('#messages').children].find(li => li.dataset.id === id);
 
 async function openChat(jid) {
   state.chat = jid;
@@ -212,9 +230,26 @@ async function openChat(jid) {
   $('#messages').replaceChildren(...page.messages.reverse().map(bubble));
 }
 
+// new.message is every message that is not history: received, and sent by the hub or the phone.
 function onMessages(items) {
-  for (const m of items) if (state.chat && m.header.wuid === state.chat) $('#messages').append(bubble(m));
+  for (const m of items) if (state.chat && m.header.wuid === state.chat && !bubbleOf(m.header.messageId)) $('#messages').append(bubble(m));
   loadChats().catch(() => undefined);
+}
+
+// messages.set is history: older messages, so the open chat is read again in order rather than appended to.
+function onHistory(items) {
+  if (state.chat && items.some(m => m.header.wuid === state.chat)) openChat(state.chat).catch(() => undefined);
+  loadChats().catch(() => undefined);
+}
+
+function onEdit(update) {
+  const li = bubbleOf(update.header.messageId);
+  if (li) li.textContent = `${li.dataset.who}: ${textOf(update.edit)} (edited)`;
+}
+
+function onDelete(data) {
+  if (Array.isArray(data)) for (const d of data) bubbleOf(d.messageId)?.remove();
+  else if (data.wuid === state.chat) $('#messages').replaceChildren();
 }
 
 // --- bulk sends ---

@@ -8,7 +8,8 @@ import { hashToken, newToken, tokenMatches } from '../auth/tokens.js';
 import type { Config } from '../config.js';
 import { Errors } from '../errors.js';
 import type { EventPipeline } from '../events/event-pipeline.js';
-import { lidsIn, translate } from '../events/translate.js';
+import { prefetch } from '../events/prefetch.js';
+import { translate } from '../events/translate.js';
 import { InstanceSession, type BaileysEvent } from './instance-session.js';
 import { wireState, type InstanceState } from './instance-state.js';
 
@@ -155,6 +156,7 @@ export class InstanceRegistry {
         onQr: code => this.enqueue(inst, async () => this.onQr(inst, code)),
         onEvent: event => this.enqueue(inst, async () => this.onEvent(inst, event)),
         onCreds: () => auth.saveCreds(),
+        onPushName: name => this.enqueue(inst, async () => this.onPushName(inst, name)),
         onLoggedOut: () => auth.clear()
       }
     });
@@ -191,6 +193,12 @@ export class InstanceRegistry {
     if (state === 'open') for (const listener of this.openListeners) listener(inst);
   }
 
+  private onPushName(inst: LiveInstance, name: string): void {
+    if (inst.row.push_name === name) return;
+    inst.row.push_name = name;
+    this.opts.storage.instances.updateAccount(inst.row.id, inst.row.owner, name);
+  }
+
   private async onQr(inst: LiveInstance, code: string): Promise<void> {
     const base64 = await QRCode.toDataURL(code, { errorCorrectionLevel: 'M', margin: 2, width: 300 });
     inst.qr = { code, base64 };
@@ -198,17 +206,7 @@ export class InstanceRegistry {
   }
 
   private async onEvent(inst: LiveInstance, event: BaileysEvent): Promise<void> {
-    const lids = lidsIn(event);
-    const lookup = new Map<string, string>();
-    const mapping = inst.session.lidMapping;
-    if (mapping && lids.length) {
-      await Promise.all(
-        lids.map(async lid => {
-          const pn = await mapping.getPNForLID(lid).catch(() => null);
-          if (pn) lookup.set(jidNormalizedUser(lid), jidNormalizedUser(pn));
-        })
-      );
-    }
-    this.commit(inst, () => translate(event, { instanceId: inst.row.id, instanceName: inst.row.name, storage: this.opts.storage, lookup }));
+    const { lookup, pictures } = await prefetch(event, { lidMapping: inst.session.lidMapping, socket: inst.session.socket });
+    this.commit(inst, () => translate(event, { instanceId: inst.row.id, instanceName: inst.row.name, storage: this.opts.storage, lookup, pictures }));
   }
 }

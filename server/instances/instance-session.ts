@@ -29,6 +29,8 @@ export interface SessionHooks {
   onEvent(event: BaileysEvent): void;
   /** Credentials changed; persist them. */
   onCreds(): void;
+  /** WhatsApp told the account's push name (after the first pairing this comes only after the connection opened). */
+  onPushName(name: string): void;
   /** The account logged out: wipe the credentials. */
   onLoggedOut(): void;
 }
@@ -53,8 +55,8 @@ export interface SessionOptions {
 /**
  * One WhatsApp session. Owns at most one Baileys socket at a time and drives the
  * instance state machine from Baileys' `connection.update`: the 515 restart after
- * pairing reconnects at once, a lost connection retries with backoff, a logout or
- * an unscanned QR gives up (`refused`).
+ * pairing reconnects at once, a lost connection retries with backoff, a logout,
+ * a session taken over by another client (440) or an unscanned QR gives up (`refused`).
  */
 export class InstanceSession {
   private sock?: WASocket;
@@ -129,8 +131,10 @@ export class InstanceSession {
     this.move('connecting', 0);
     sock.ev.on('creds.update', update => {
       if (sock !== this.sock) return;
+      const name = update.me?.name;
       Object.assign(auth.state.creds, update);
       this.opts.hooks.onCreds();
+      if (name) this.opts.hooks.onPushName(name);
     });
     sock.ev.on('connection.update', update => {
       if (sock !== this.sock) return; // a replaced socket's last words
@@ -171,6 +175,12 @@ export class InstanceSession {
     this.sock = undefined;
     this.move('close', code);
     if (this.stopped) return;
+    if (code === DisconnectReason.connectionReplaced) {
+      // Another client took this session: reconnecting would take it back, and both would fight forever.
+      this.stopped = true;
+      this.move('refused', code);
+      return;
+    }
     if (code === DisconnectReason.loggedOut || code === DisconnectReason.forbidden) {
       this.stopped = true;
       this.opts.hooks.onLoggedOut();

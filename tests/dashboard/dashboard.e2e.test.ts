@@ -84,6 +84,11 @@ test('the whole path: key, instance, live QR scanned, open, inbound message, bul
   await page.fill('#send-text', 'hi Ana, from the dashboard');
   await page.click('#send-form button');
   await waitUntil(() => sim.outbox(PHONE).some(o => o.text === 'hi Ana, from the dashboard'), 10_000);
+  // The page shows its own send from the new.message the hub reports for it (fromMe).
+  await page.waitForSelector('#messages li:has-text("me: hi Ana, from the dashboard")');
+  expect(await page.locator('#messages li:has-text("hi Ana, from the dashboard")').count()).toBe(1);
+  await sim.editText(PHONE, ANA, messageId, 'hello from Ana, edited');
+  await page.waitForSelector('#messages li:has-text("Ana: hello from Ana, edited (edited)")');
   await page.screenshot({ path: `${SHOTS}/chats.png` });
 
   await page.click('[data-tab="queues"]');

@@ -84,11 +84,15 @@ test('a LID-addressed contact is reported by its phone-number JID', async () => 
   expect(e.data.header.lid).toBeUndefined();
 });
 
-test('a status from a contact gives status.broadcast', async () => {
+test('a status from a contact gives status.broadcast with the poster as wuid, as the map shows', async () => {
   const { messageId } = await sim.postStatus(PHONE, ANA, 'my status');
   const e = await client.waitFor('status.broadcast', m => m.data.header.messageId === messageId);
-  expect(e.data.body).toEqual({ messageType: 'extendedTextMessage', message: { text: 'my status' } });
-  expect(e.data.header.participant).toBe(`${ANA}@s.whatsapp.net`);
+  expect(e.data).toEqual({
+    header: { messageId, fromMe: false, wuid: `${ANA}@s.whatsapp.net`, pushName: 'Ana' },
+    body: { messageType: 'extendedTextMessage', message: { text: 'my status' } },
+    context: { sourceDevice: expect.any(String), messageTimestamp: expect.any(Number), fromGroup: false }
+  });
+  expect(client.of('new.message').some(m => m.data.header.messageId === messageId)).toBe(false);
 });
 
 test('sendText goes out (the contact decrypts it) and its receipts give messages.update DELIVERY_ACK then READ', async () => {
@@ -97,8 +101,9 @@ test('sendText goes out (the contact decrypts it) and its receipts give messages
   const id = sent.json.key.id;
   await waitUntil(() => sim.outbox(PHONE).some(o => o.id === id));
   expect(sim.outbox(PHONE).find(o => o.id === id)).toMatchObject({ text: 'hi from the hub', repeat: false });
-  await client.waitFor('messages.update', e => e.data.update.header.messageId === id && e.data.update.status === 'READ');
-  const statuses = client.of('messages.update').filter(e => e.data.update.header.messageId === id).map(e => e.data.update.status);
+  const statusOf = (e: { data: { update: object } }) => ('status' in e.data.update ? e.data.update.status : undefined);
+  await client.waitFor('messages.update', e => e.data.update.header.messageId === id && statusOf(e) === 'READ');
+  const statuses = client.of('messages.update').filter(e => e.data.update.header.messageId === id).map(statusOf);
   expect(statuses).toEqual(['DELIVERY_ACK', 'READ']);
   const row = hub.app.storage.db.prepare('SELECT status FROM messages WHERE id = ?').pluck().get(id);
   expect(row).toBe('READ');
