@@ -9,7 +9,14 @@ export const Chat = Type.Object({
   conversationTimestamp: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
   unreadCount: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
   /** The map's `chats.set` sample lists group participants; empty for 1:1 chats. */
-  participant: Type.Optional(Type.Array(Jid))
+  participant: Type.Optional(Type.Array(Jid)),
+  /** App state, in `chats.update` when it changed (on the phone or by a command): archived or not. */
+  archived: Type.Optional(Type.Boolean()),
+  /** Muted until (Unix seconds); null when unmuted. */
+  mutedUntil: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+  pinned: Type.Optional(Type.Boolean()),
+  /** Marked unread by hand (the badge without a count); false once marked read, which also brings `unreadCount: 0`. */
+  markedUnread: Type.Optional(Type.Boolean())
 });
 
 /** chats.set: the chats loaded from the initial history. */

@@ -2,6 +2,7 @@ import { isJidStatusBroadcast, proto, type BaileysEventMap, type Chat, type Cont
 import type { PendingEvent } from '../../protocol/index.js';
 import type { Storage } from '../../storage/index.js';
 import type { BaileysEvent } from '../instances/instance-session.js';
+import { splitChatSettings } from './chat-settings.js';
 import { phoneOf, resolveJid, type LidLookup } from './jids.js';
 import { isPlumbing, statusName, toMessageItem, toNumber, type MessageItemData } from './message-shape.js';
 
@@ -167,8 +168,13 @@ export function translate(event: BaileysEvent, ctx: TranslateContext): PendingEv
       return history(ctx, event.data);
     case 'chats.upsert':
     case 'chats.update': {
-      const chats = (event.data as Partial<Chat>[]).filter((c): c is Partial<Chat> & { id: string } => !!c.id);
-      return chats.length ? [{ event: 'chats.update', data: chats.map(c => storeChat(ctx, c)) }] : [];
+      const { settings, rest } = splitChatSettings(
+        ctx,
+        (event.data as Partial<Chat>[]).filter((c): c is Partial<Chat> & { id: string } => !!c.id)
+      );
+      const chats = rest;
+      const out: PendingEvent[] = settings.length ? [{ event: 'chats.update', data: settings }] : [];
+      return chats.length ? [...out, { event: 'chats.update', data: chats.map(c => storeChat(ctx, c)) }] : out;
     }
     case 'chats.delete':
       return [
