@@ -170,7 +170,7 @@ export class AppState {
     const rejected: string[] = [];
     // decodePatches skips a bad patch with a warning instead of throwing: the warning is the refusal.
     const logger = { warn: (_obj: unknown, msg: string) => rejected.push(msg), info: () => {}, debug: () => {}, trace: () => {} };
-    const { state, mutationMap } = await decodePatches(
+    const decoded = await decodePatches(
       name,
       // decodePatches empties the mutations it read: give it its own copy.
       [{ ...proto.SyncdPatch.decode(bytes), version: { version } }],
@@ -180,7 +180,11 @@ export class AppState {
       undefined,
       logger as never,
       true
-    );
+    ).catch((err: Error) => {
+      // A key the server never shared, or a record that does not decode.
+      throw new AppStateRefusal(400, err.message);
+    });
+    const { state, mutationMap } = decoded;
     if (rejected.length || !Object.keys(mutationMap).length) throw new AppStateRefusal(400, rejected[0] ?? `${name} patch has no mutation`);
     collection.state = state;
     collection.patches.push({ ...patch, version: { version } });

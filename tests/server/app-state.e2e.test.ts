@@ -30,7 +30,8 @@ beforeAll(async () => {
   io = paired.client;
   ws = new WsClient(hub.url, { token });
   await ws.open();
-  await io.waitFor('chats.set');
+  // The push-name chunk is the last of the first sync: app state is synced by then and changes are live ones.
+  await io.waitFor('contacts.set', e => e.data.some(c => c.pushName === 'P21'));
 });
 afterAll(async () => {
   io.close();
