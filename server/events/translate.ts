@@ -183,6 +183,8 @@ export function translate(event: BaileysEvent, ctx: TranslateContext): PendingEv
           data: event.data.map(jid => {
             const wuid = resolveJid(jid, ctx.lookup).wuid;
             ctx.storage.chats.delete(ctx.instanceId, wuid);
+            // Deleting a chat on WhatsApp deletes its messages too.
+            ctx.storage.messages.clearChat(ctx.instanceId, wuid);
             return wuid;
           })
         }

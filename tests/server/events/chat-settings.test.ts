@@ -58,7 +58,7 @@ test('a message counter update is left to the chat translation, and an update ca
   ]);
 });
 
-test('a cleared chat (messages.delete with all) empties the stored chat and says so', () => {
+const storeMessage = () =>
   storage.messages.upsert(ctx.instanceId, {
     chatJid: ANA,
     id: 'M1',
@@ -70,7 +70,18 @@ test('a cleared chat (messages.delete with all) empties the stored chat and says
     status: null,
     timestamp: 1
   });
+
+test('a cleared chat (messages.delete with all) empties the stored chat and says so', () => {
+  storeMessage();
   const events = translate({ name: 'messages.delete', data: { jid: ANA_LID, all: true } }, ctx);
   expect(events).toEqual([{ event: 'messages.delete', data: { wuid: ANA, all: true } }]);
+  expect(storage.messages.page(ctx.instanceId, ANA, { limit: 5 }).messages).toEqual([]);
+});
+
+test('a deleted chat leaves the store with its messages', () => {
+  storage.chats.upsert(ctx.instanceId, { jid: ANA, name: 'Ana' });
+  storeMessage();
+  expect(translate({ name: 'chats.delete', data: [ANA_LID] }, ctx)).toEqual([{ event: 'chats.delete', data: [ANA] }]);
+  expect(storage.chats.get(ctx.instanceId, ANA)).toBeUndefined();
   expect(storage.messages.page(ctx.instanceId, ANA, { limit: 5 }).messages).toEqual([]);
 });
