@@ -212,6 +212,8 @@ export class AppState {
       }
       return;
     }
+    // Settings (push name, locale...) are recorded as mutations only; they name no chat.
+    if (!jid) return;
     const chat = this.chat(jid);
     if (action?.archiveChatAction) chat.archived = !!action.archiveChatAction.archived;
     else if (action?.muteAction) chat.mutedUntil = action.muteAction.muted ? Math.floor(Number(action.muteAction.muteEndTimestamp ?? 0) / 1000) : null;

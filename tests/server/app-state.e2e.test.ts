@@ -137,6 +137,8 @@ describe.each(Object.keys(CHAT) as Transport[])('over %s', transport => {
     expect((await next('chats.delete', seq, () => true)).data).toEqual([jid]);
     expect(chatState(phone)?.deleted).toBe(true);
     expect((await call(transport, 'chats.find', {})).data.map((c: { id: string }) => c.id)).not.toContain(jid);
+    // The clear was reported once: by the command, not again when the app state came back.
+    expect(io.of('messages.delete').filter(e => !Array.isArray(e.data) && e.data.wuid === jid)).toHaveLength(1);
   });
 });
 
@@ -200,5 +202,6 @@ describe('what the user does on the phone', () => {
     await sim.appStateAction(PHONE, { action: 'deleteChat', chat: BRUNO });
     expect((await next('chats.delete', seq, () => true)).data).toEqual([jid]);
     expect((await call('rest', 'chats.find', {})).data.map((c: { id: string }) => c.id)).not.toContain(jid);
+    expect(io.of('messages.delete').filter(e => !Array.isArray(e.data) && e.data.wuid === jid)).toHaveLength(1);
   });
 });

@@ -90,3 +90,22 @@ test('a client at version v is sent exactly the patches after v', async () => {
   expect(versionsIn(await appState.answerSync(ask(1)))).toEqual({ version: '2', patches: [2] });
   expect(versionsIn(await appState.answerSync(ask(2)))).toEqual({ version: '2', patches: [] });
 });
+
+test('a setting the client writes is recorded as a mutation and names no chat', async () => {
+  const appState = new AppState();
+  const keyData = appState.keyShare().protocolMessage!.appStateSyncKeyShare!.keys![0]!.keyData!;
+  const create = chatModificationToAppPatch({ pushNameSetting: 'New name' }, '');
+  const { patch } = await encodeSyncdPatch(create, appState.keyId.toString('base64'), newLTHashState(), async () => keyData);
+  await appState.answerSync({
+    tag: 'iq',
+    attrs: { xmlns: 'w:sync:app:state', type: 'set' },
+    content: [
+      {
+        tag: 'sync',
+        attrs: {},
+        content: [{ tag: 'collection', attrs: { name: 'critical_block', version: '0' }, content: [{ tag: 'patch', attrs: {}, content: proto.SyncdPatch.encode(patch).finish() }] }]
+      }
+    ]
+  });
+  expect(appState.view()).toMatchObject({ collections: { critical_block: 1 }, chats: [], mutations: [{ collection: 'critical_block', index: ['setting_pushName'], source: 'client' }] });
+});
