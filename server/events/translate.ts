@@ -172,9 +172,9 @@ export function translate(event: BaileysEvent, ctx: TranslateContext): PendingEv
         ctx,
         (event.data as Partial<Chat>[]).filter((c): c is Partial<Chat> & { id: string } => !!c.id)
       );
-      const chats = rest;
       const out: PendingEvent[] = settings.length ? [{ event: 'chats.update', data: settings }] : [];
-      return chats.length ? [...out, { event: 'chats.update', data: chats.map(c => storeChat(ctx, c)) }] : out;
+      if (rest.length) out.push({ event: 'chats.update', data: rest.map(c => storeChat(ctx, c)) });
+      return out;
     }
     case 'chats.delete':
       return [

@@ -112,6 +112,11 @@ export class InstanceSession {
     const sock = this.socket;
     if (!sock) throw new Error('not connected');
     await sock.chatModify(mod, jid);
+    // Baileys emits its own change inside the event buffer its app-state resync opened, and
+    // rc14 can lose that buffer's scheduled flush (a stanza handled mid-resync flushes early,
+    // and the timer left behind then never re-arms): the event would wait for the next
+    // stanza or 30 s. Flushing here is what every incoming stanza does anyway.
+    sock.ev.flush();
     if ('clear' in mod && sock === this.sock) this.opts.hooks.onEvent({ name: 'messages.delete', data: { jid, all: true } });
   }
 
