@@ -205,3 +205,17 @@ describe('what the user does on the phone', () => {
     expect(io.of('messages.delete').filter(e => !Array.isArray(e.data) && e.data.wuid === jid)).toHaveLength(1);
   });
 });
+
+test("a chat change's own event is not held when Baileys' event buffer lost its scheduled flush", async () => {
+  const sock = hub.app.hub.registry.get('apps').session.socket!;
+  // rc14: a flush inside a buffered function leaves its end-of-work flush timer to fire on an
+  // idle buffer, after which no buffered function schedules a flush again.
+  await sock.ev.createBufferedFunction(async () => void sock.ev.flush())();
+  await new Promise(r => setTimeout(r, 150));
+  const seq = lastSeq();
+  const phone = CHAT.rest;
+  await call('rest', 'chat.pin', { number: phone });
+  // Held, it would come out with the next stanza or after Baileys' 30 s buffer timeout.
+  const pinned = await io.waitFor('chats.update', e => e.seq > seq && e.data.some(c => 'pinned' in c), 5000);
+  expect(pinned.data).toEqual([{ id: jidOf(phone), pinned: true }]);
+});
