@@ -80,7 +80,7 @@ export class AppState {
   private readonly chats = new Map<string, ChatAppState>();
   private readonly contacts = new Map<string, ContactAppState>();
   readonly mutations: AppliedMutation[] = [];
-  // Patches of one collection must be applied one after the other.
+  // One sync at a time: each patch builds on the LTHash the one before it left.
   private chain: Promise<unknown> = Promise.resolve();
 
   private readonly getKey = async (id: string) => (id === this.keyId.toString('base64') ? this.keyData : undefined);
