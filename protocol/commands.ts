@@ -130,6 +130,35 @@ const BaseCommandSchemas = {
     args: Type.Object({ instance: InstanceName, keys: Type.Array(MessageRef, { minItems: 1, maxItems: 500 }) }, strict),
     result: Type.Object({ read: Type.Integer() })
   },
+  /** Archives a chat, or with `archive: false` takes it out of the archive. */
+  'chat.archive': {
+    args: Type.Object({ instance: InstanceName, number: Recipient, archive: Type.Optional(Type.Boolean({ default: true })) }, strict),
+    result: Type.Object({ jid: Jid, archived: Type.Boolean() })
+  },
+  /** Mutes a chat until a time (Unix seconds); `until: null` unmutes it. */
+  'chat.mute': {
+    args: Type.Object({ instance: InstanceName, number: Recipient, until: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]) }, strict),
+    result: Type.Object({ jid: Jid, mutedUntil: Type.Union([Type.Integer(), Type.Null()]) })
+  },
+  /** Pins a chat to the top of the list, or with `pin: false` unpins it. */
+  'chat.pin': {
+    args: Type.Object({ instance: InstanceName, number: Recipient, pin: Type.Optional(Type.Boolean({ default: true })) }, strict),
+    result: Type.Object({ jid: Jid, pinned: Type.Boolean() })
+  },
+  /** Marks a chat unread (the badge without a count), or with `unread: false` read. */
+  'chat.markUnread': {
+    args: Type.Object({ instance: InstanceName, number: Recipient, unread: Type.Optional(Type.Boolean({ default: true })) }, strict),
+    result: Type.Object({ jid: Jid, markedUnread: Type.Boolean() })
+  },
+  /** Deletes a chat with its messages on every device of the account. */
+  'chat.delete': { args: Type.Object({ instance: InstanceName, number: Recipient }, strict), result: Type.Object({ jid: Jid, deleted: Type.Boolean() }) },
+  /** Clears a chat's messages on every device; the chat stays. */
+  'chat.clear': { args: Type.Object({ instance: InstanceName, number: Recipient }, strict), result: Type.Object({ jid: Jid, cleared: Type.Boolean() }) },
+  /** Deletes a message on the account's devices only; the other side keeps it. */
+  'message.deleteForMe': {
+    args: Type.Object({ instance: InstanceName, key: MessageRef }, strict),
+    result: Type.Object({ key: MessageKey, deleted: Type.Boolean() })
+  },
   /** The chats stored for the instance, most recent first. */
   'chats.find': { args: OnInstance, result: Type.Array(Chat) },
   /** The contacts stored for the instance. */

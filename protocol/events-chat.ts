@@ -10,7 +10,14 @@ export const Chat = Type.Object({
   /** How many messages are unread: counted by the hub, 0 once the chat is read; -1 when the user marked it unread. */
   unreadCount: Type.Optional(Type.Union([Type.Integer({ minimum: -1 }), Type.Null()])),
   /** The map's `chats.set` sample lists group participants; empty for 1:1 chats. */
-  participant: Type.Optional(Type.Array(Jid))
+  participant: Type.Optional(Type.Array(Jid)),
+  /** App state, in `chats.update` when it changed (on the phone or by a command): archived or not. */
+  archived: Type.Optional(Type.Boolean()),
+  /** Muted until (Unix seconds); null when unmuted. */
+  mutedUntil: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+  pinned: Type.Optional(Type.Boolean()),
+  /** Marked unread by hand (the badge without a count); false once marked read, which also brings `unreadCount: 0`. */
+  markedUnread: Type.Optional(Type.Boolean())
 });
 
 /** chats.set: the chats loaded from the initial history. */

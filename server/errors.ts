@@ -17,7 +17,8 @@ export const Errors = {
   queueNotFound: createError<[string]>('HUB_QUEUE_NOT_FOUND', 'queue %s does not exist', 404),
   illegalQueueMove: createError<[string, string]>('HUB_QUEUE_STATE', 'a queue that is %s cannot be %s', 409),
   tooManyRequests: createError('HUB_RATE_LIMITED', 'too many requests', 429),
-  sendFailed: createError<[string]>('HUB_SEND_FAILED', 'WhatsApp did not accept the message: %s', 502)
+  sendFailed: createError<[string]>('HUB_SEND_FAILED', 'WhatsApp did not accept the message: %s', 502),
+  appStateFailed: createError<[string]>('HUB_APP_STATE_FAILED', 'WhatsApp did not accept the chat change: %s', 502)
 } as const;
 
 const PHRASES: Record<number, string> = {

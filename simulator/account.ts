@@ -1,4 +1,5 @@
 import { jidDecode, type BinaryNode } from '@whiskeysockets/baileys';
+import { AppState } from './app-state.js';
 import { SignalDevice } from './signal-device.js';
 import {
   deriveLid,
@@ -29,6 +30,8 @@ export class SimAccount {
   /** The account's own phone; it signs the pairing and sends the history sync. */
   readonly phoneDevice = new SignalDevice();
   readonly history: HistorySpec;
+  /** Archive, mute, pin, contacts and the like, as WhatsApp's server holds them for every device. */
+  readonly appState = new AppState();
   companion?: Companion;
   link?: ClientLink;
   /** While true, inbound stanzas wait for the next login instead of going out live. */

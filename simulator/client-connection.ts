@@ -384,6 +384,8 @@ export class ClientConnection implements ClientLink {
     this.send({ tag: 'ib', attrs: {}, content: [{ tag: 'offline', attrs: { count: String(count) } }] });
     if (!this.companion.historySent) {
       this.companion.historySent = true;
+      // The key first: the history sync makes Baileys fetch app state, which it can only read with the key.
+      await this.sendBuilt(phoneMessage(account, account.appState.keyShare()));
       for (const message of historySync(account)) await this.sendBuilt(phoneMessage(account, message));
     }
   }
@@ -406,7 +408,7 @@ export class ClientConnection implements ClientLink {
     switch (node.tag) {
       case 'iq':
         this.send(
-          answerIq(node, {
+          await answerIq(node, {
             account,
             companion: this.linked,
             pictureUrl: phone => this.host.pictureUrl(phone),

@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { SimAccount } from './account.js';
 import { registerContactRoutes } from './control-contact-routes.js';
+import type { PhoneAction } from './phone-actions.js';
 import { SimulatorError, type WhatsAppSimulator } from './simulator.js';
 
 const Phone = Type.String({ pattern: '^\\d{6,15}$', description: 'digits only' });
@@ -49,6 +50,35 @@ const HistorySpec = Type.Object(
 );
 const Text = Type.String({ minLength: 1, maxLength: 65_536 });
 const MessageId = Type.String({ minLength: 1, maxLength: 128 });
+const Name = Type.String({ minLength: 1, maxLength: 256 });
+const OnChat = (action: string, extra: Record<string, ReturnType<typeof Type.Optional>> = {}) =>
+  Type.Object({ action: Type.Literal(action), chat: Phone, ...extra }, { additionalProperties: false });
+/** "The user did this on the phone": one app-state change per request. */
+const PhoneActionBody = Type.Union([
+  Type.Object(
+    { action: Type.Literal('contact'), phone: Phone, fullName: Type.Optional(Name), firstName: Type.Optional(Name) },
+    { additionalProperties: false }
+  ),
+  OnChat('deleteChat'),
+  OnChat('clearChat'),
+  Type.Object(
+    {
+      action: Type.Literal('deleteMessageForMe'),
+      chat: Phone,
+      messageId: MessageId,
+      fromMe: Type.Optional(Type.Boolean()),
+      timestamp: Type.Optional(Type.Integer({ minimum: 0 }))
+    },
+    { additionalProperties: false }
+  ),
+  OnChat('archive', { archived: Type.Optional(Type.Boolean()) }),
+  Type.Object(
+    { action: Type.Literal('mute'), chat: Phone, until: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]) },
+    { additionalProperties: false }
+  ),
+  OnChat('pin', { pinned: Type.Optional(Type.Boolean()) }),
+  OnChat('markRead', { read: Type.Optional(Type.Boolean()) })
+]);
 
 /** 1×1 transparent PNG served as every profile picture. */
 const PIXEL = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
@@ -200,6 +230,10 @@ export function buildControlApi(sim: WhatsAppSimulator): FastifyInstance {
     return { offline: req.body.offline };
   });
   registerContactRoutes(app, sim);
+  app.post('/accounts/:phone/app-state', { schema: { params: PhoneParams, body: PhoneActionBody } }, async req =>
+    sim.appStateAction(req.params.phone, req.body as PhoneAction)
+  );
+  app.get('/accounts/:phone/app-state', { schema: { params: PhoneParams } }, async req => sim.appState(req.params.phone));
   app.get('/pictures/:file', async (_req, reply) => reply.type('image/png').send(PIXEL));
 
   return app;

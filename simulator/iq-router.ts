@@ -1,5 +1,6 @@
 import { getBinaryNodeChild, getBinaryNodeChildren, jidDecode, type BinaryNode } from '@whiskeysockets/baileys';
 import type { SimAccount } from './account.js';
+import { AppStateRefusal } from './app-state.js';
 import type { Companion } from './model.js';
 
 /** What an IQ handler may use of its connection. */
@@ -13,7 +14,8 @@ export interface IqContext {
   onRemoveCompanion(): void;
 }
 
-type Handler = (iq: BinaryNode, ctx: IqContext) => BinaryNode[] | BinaryNode | undefined;
+type Answer = BinaryNode[] | BinaryNode | undefined;
+type Handler = (iq: BinaryNode, ctx: IqContext) => Answer | Promise<Answer>;
 const node = (tag: string, attrs: Record<string, string>): BinaryNode => ({ tag, attrs });
 
 const children = (node: BinaryNode | undefined): BinaryNode[] => (Array.isArray(node?.content) ? node.content : []);
@@ -127,14 +129,14 @@ const picture: Handler = (iq, { account, pictureUrl }) => {
   return node('picture', { id: String(id), type, url: `${pictureUrl(phone)}?type=${type}&id=${id}` });
 };
 
-/** Echo every requested collection: a missing one makes Baileys re-query it forever. */
-const appState: Handler = iq => {
-  const collections = getBinaryNodeChildren(getBinaryNodeChild(iq, 'sync'), 'collection');
-  return {
-    tag: 'sync',
-    attrs: {},
-    content: collections.map(c => ({ tag: 'collection', attrs: { name: c.attrs.name ?? '', version: c.attrs.version ?? '0' } }))
-  };
+/** Patches after the client's versions, or the client's own patch checked and applied. */
+const appState: Handler = async (iq, { account }) => {
+  try {
+    return await account.appState.answerSync(iq);
+  } catch (err) {
+    if (err instanceof AppStateRefusal) return node('error', { code: String(err.code), text: err.message });
+    throw err;
+  }
 };
 
 const handlers: Record<string, Handler> = {
@@ -170,9 +172,9 @@ const handlers: Record<string, Handler> = {
  * Answers every IQ: a handler's content, or an empty result. An unanswered IQ
  * stalls Baileys for its 60 s query timeout, so nothing is ever left silent.
  */
-export function answerIq(iq: BinaryNode, ctx: IqContext): BinaryNode {
+export async function answerIq(iq: BinaryNode, ctx: IqContext): Promise<BinaryNode> {
   const handler = handlers[iq.attrs.xmlns ?? ''];
-  const content = handler?.(iq, ctx);
+  const content = await handler?.(iq, ctx);
   const items = content === undefined ? undefined : Array.isArray(content) ? content : [content];
   const isError = items?.length === 1 && items[0]?.tag === 'error';
   return {

@@ -3,6 +3,8 @@ import { Curve, proto, type KeyPair } from '@whiskeysockets/baileys';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { SimAccount } from './account.js';
+import { serverSyncNotification } from './app-state.js';
+import { toModification, type PhoneAction } from './phone-actions.js';
 import { ClientConnection, LOGGED_OUT } from './client-connection.js';
 import { editMessage, phoneSentMessage, pictureNotification } from './contact-actions.js';
 import { contactMessage, contactReceipt, presenceNode } from './inbound-stanzas.js';
@@ -287,6 +289,24 @@ export class WhatsAppSimulator {
     else if (reason === 'replaced') link.close({ tag: 'stream:error', attrs: {}, content: [{ tag: 'conflict', attrs: { type: 'replaced' } }] });
     else link.close({ tag: 'stream:error', attrs: { code: '515' } });
     return { kicked: true };
+  }
+
+  /**
+   * The user did something on the phone that changes app state (archive, mute, a new
+   * contact...): the patch is recorded and the client told with `server_sync`, now
+   * or, if it is away, when it next logs in.
+   */
+  async appStateAction(phone: Phone, action: PhoneAction): Promise<{ collection: string; version: number }> {
+    const account = this.account(phone);
+    const { mod, jid } = toModification(account, action);
+    const changed = await account.appState.phoneChange(mod, jid);
+    await account.deliver(async () => serverSyncNotification(changed.collection, newMessageId()));
+    return changed;
+  }
+
+  /** The account's app state decoded: what the phone and the client wrote. */
+  appState(phone: Phone): ReturnType<SimAccount['appState']['view']> {
+    return this.account(phone).appState.view();
   }
 
   setOffline(phone: Phone, offline: boolean): void {

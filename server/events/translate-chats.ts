@@ -60,6 +60,8 @@ export function chatsDeleted(ctx: TranslateContext, jids: string[]): PendingEven
       data: jids.map(jid => {
         const wuid = resolveJid(jid, ctx.lookup).wuid;
         ctx.storage.chats.delete(ctx.instanceId, wuid);
+        // Deleting a chat on WhatsApp deletes its messages too.
+        ctx.storage.messages.clearChat(ctx.instanceId, wuid);
         return wuid;
       })
     }

@@ -5,6 +5,7 @@ import { chatsChanged, chatsDeleted, presence, storeChat } from './translate-cha
 import { changedPictures, contactsChanged, storeContact } from './translate-contacts.js';
 import type { TranslateContext } from './translate-context.js';
 import { deletes, historyMessages, updates, upsert } from './translate-messages.js';
+import { splitChatSettings } from './chat-settings.js';
 
 export type { TranslateContext } from './translate-context.js';
 export { MESSAGES_SET_BATCH } from './translate-messages.js';
@@ -29,8 +30,14 @@ export function translate(event: BaileysEvent, ctx: TranslateContext): PendingEv
       return history(ctx, event.data);
     case 'chats.upsert':
       return chatsChanged(ctx, event.data, true);
-    case 'chats.update':
-      return chatsChanged(ctx, event.data, false);
+    case 'chats.update': {
+      const { settings, rest } = splitChatSettings(
+        ctx,
+        (event.data as Partial<Chat>[]).filter((c): c is Partial<Chat> & { id: string } => !!c.id)
+      );
+      const out: PendingEvent[] = settings.length ? [{ event: 'chats.update', data: settings }] : [];
+      return out.concat(chatsChanged(ctx, rest, false));
+    }
     case 'chats.delete':
       return chatsDeleted(ctx, event.data);
     case 'presence.update':

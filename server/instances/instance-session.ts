@@ -1,5 +1,6 @@
-import { DisconnectReason, type AuthenticationState, type BaileysEventMap, type WASocket } from '@whiskeysockets/baileys';
+import { DisconnectReason, type AuthenticationState, type BaileysEventMap, type ChatModification, type WASocket } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
+import { watchClearedChats } from './cleared-chats.js';
 import { backoffDelay } from './reconnect-policy.js';
 import { canMove, type InstanceState } from './instance-state.js';
 import { createWaSocket, type WaSocketOptions } from './wa-socket.js';
@@ -104,6 +105,23 @@ export class InstanceSession {
     sock?.end(undefined);
   }
 
+  /**
+   * Baileys' `chatModify` on the open socket. Baileys emits its own events for every
+   * change but a cleared chat, which is reported here as the `messages.delete` it
+   * declares for that (`{ jid, all: true }`).
+   */
+  async modifyChat(mod: ChatModification, jid: string): Promise<void> {
+    const sock = this.socket;
+    if (!sock) throw new Error('not connected');
+    await sock.chatModify(mod, jid);
+    // Baileys emits its own change inside the event buffer its app-state resync opened, and
+    // rc14 can lose that buffer's scheduled flush (a stanza handled mid-resync flushes early,
+    // and the timer left behind then never re-arms): the event would wait for the next
+    // stanza or 30 s. Flushing here is what every incoming stanza does anyway.
+    sock.ev.flush();
+    if ('clear' in mod && sock === this.sock) this.opts.hooks.onEvent({ name: 'messages.delete', data: { jid, all: true } });
+  }
+
   /** Logs the account out on WhatsApp (unlinks this device), then stops. */
   async logout(): Promise<void> {
     const sock = this.sock;
@@ -150,6 +168,12 @@ export class InstanceSession {
         this.onClose(code);
       }
     });
+    watchClearedChats(
+      sock,
+      auth.state.keys,
+      jid => sock === this.sock && this.opts.hooks.onEvent({ name: 'messages.delete', data: { jid, all: true } }),
+      this.opts.logger
+    );
     for (const name of FORWARDED_EVENTS) {
       sock.ev.on(name, ((data: unknown) => {
         if (sock === this.sock) this.opts.hooks.onEvent({ name, data } as BaileysEvent);

@@ -4,6 +4,7 @@ import { ensureAdminKey } from '../auth/admin-key.js';
 import { CommandLayer } from '../commands/command-layer.js';
 import { instanceCommands } from '../commands/instance-commands.js';
 import { chatCommands } from '../commands/chat-commands.js';
+import { chatSettingCommands } from '../commands/chat-settings-commands.js';
 import { messageCommands } from '../commands/message-commands.js';
 import { queueCommands } from '../commands/queue-commands.js';
 import { RateLimiter } from '../commands/rate-limiter.js';
@@ -60,6 +61,7 @@ export default fp(
         ...instanceCommands(registry, app.storage),
         ...messageCommands(registry, app.storage, scheduler),
         ...chatCommands(registry, app.storage),
+        ...chatSettingCommands(registry, app.storage),
         ...queueCommands(queues)
       },
       new RateLimiter(opts.config.RATE_LIMIT_PER_SECOND)

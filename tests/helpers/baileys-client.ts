@@ -50,6 +50,7 @@ const RECORDED: EventName[] = [
   'presence.update',
   'chats.update',
   'chats.upsert',
+  'chats.delete',
   'contacts.update',
   'contacts.upsert'
 ];

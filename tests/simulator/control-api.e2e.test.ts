@@ -69,6 +69,15 @@ test('the whole flow over HTTP: account, scan, inbound text, outbound text in th
   }
   expect(receipts).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'read', ids: [sent.json.messageId] })]));
 
+  const archiveMark = client.mark;
+  const archived = await call('POST', `/accounts/${ME}/app-state`, { action: 'archive', chat: DANI });
+  expect(archived).toEqual({ status: 200, json: { collection: 'regular_low', version: 1 } });
+  await client.waitFor('chats.update', u => u.some(c => c.id === `${DANI}@s.whatsapp.net` && c.archived === true), { since: archiveMark });
+  await client.sock.chatModify({ pin: true }, `${DANI}@s.whatsapp.net`);
+  const state = await call('GET', `/accounts/${ME}/app-state`);
+  expect(state.json.chats).toEqual([expect.objectContaining({ jid: `${DANI}@s.whatsapp.net`, archived: true, pinned: true })]);
+  expect(state.json.collections).toMatchObject({ regular_low: 2 });
+
   const mark = client.mark;
   expect((await call('POST', `/accounts/${ME}/kick`, { reason: 'logout' })).json).toEqual({ kicked: true });
   await client.waitFor('connection.update', u => u.connection === 'close', { since: mark });
@@ -88,6 +97,9 @@ test.each([
   ['POST', `/accounts/${ME}/presence`, { from: DANI, presence: 'dancing' }, 400],
   ['POST', `/accounts/${ME}/kick`, { reason: 'because' }, 400],
   ['POST', `/accounts/${ME}/read`, { from: DANI, messageIds: [] }, 400],
+  ['POST', `/accounts/${ME}/app-state`, { action: 'explode', chat: DANI }, 400],
+  ['POST', `/accounts/${ME}/app-state`, { action: 'mute', chat: DANI }, 400],
+  ['POST', '/accounts/5541999999999/app-state', { action: 'archive', chat: DANI }, 404],
   ['GET', '/nowhere', undefined, 404]
 ])('%s %s with bad input answers the error shape (%#)', async (method, path, body, status) => {
   const res = await call(method, path, body);
