@@ -61,13 +61,19 @@ export class ClientBudget {
   admit(port: ClientPort, bytes: number): boolean {
     if (port.closed) return false;
     if (this.fits(port, bytes)) return true;
+    this.drop(port);
+    return false;
+  }
+
+  /** Closes a client as too slow and counts it. */
+  drop(port: ClientPort): void {
+    if (port.closed) return;
     this.stats.droppedTooSlow[port.transport]++;
     this.logger.warn(
       { transport: port.transport, waitingBytes: port.waitingBytes(), droppedTooSlow: this.stats.droppedTooSlowTotal },
       'client too slow; closed'
     );
     port.close(TOO_SLOW, WS_TRY_AGAIN_LATER);
-    return false;
   }
 }
 

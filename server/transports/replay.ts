@@ -25,6 +25,12 @@ export function subscriptionTarget(
 export const REPLAY_LIMIT = 10_000;
 /** Stored events read at a time; the next read waits until the socket has drained. */
 export const REPLAY_PAGE = 200;
+/**
+ * A replay waiting this long without a single byte leaving closes the client as
+ * too slow: a client that stopped reading would otherwise hold its replay (and
+ * half its bound) until the heartbeat, and could keep asking meanwhile.
+ */
+export const REPLAY_STALL_MS = 10_000;
 
 export interface ReplayResult {
   /** How many stored events were sent. */
@@ -68,7 +74,7 @@ export async function replayThenJoin(src: ReplaySource, port: ClientPort, after:
   let gap: boolean | undefined;
   const lowWater = Math.floor(src.budget.maxBytes / 2);
   for (;;) {
-    await port.drained(lowWater);
+    await drainedOrStalled(src.budget, port, lowWater);
     if (port.closed) return { replayed, lastSeq: cursor, more: true, reset, gap: gap ?? false };
     src.authorize();
     const want = Math.min(REPLAY_PAGE, REPLAY_LIMIT - replayed);
@@ -90,5 +96,17 @@ export async function replayThenJoin(src: ReplaySource, port: ClientPort, after:
       return result;
     }
     if (replayed >= REPLAY_LIMIT) return { replayed, lastSeq: cursor, more: true, reset, gap };
+  }
+}
+
+/** Waits until at most `bytes` wait, or closes the client as too slow once nothing has left for `REPLAY_STALL_MS`. */
+async function drainedOrStalled(budget: ClientBudget, port: ClientPort, bytes: number): Promise<void> {
+  while (!port.closed && port.waitingBytes() > bytes) {
+    const before = port.waitingBytes();
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = new Promise<void>(resolve => (timer = setTimeout(resolve, REPLAY_STALL_MS)));
+    await Promise.race([port.drained(bytes), stalled]);
+    clearTimeout(timer);
+    if (!port.closed && port.waitingBytes() >= before) budget.drop(port);
   }
 }
