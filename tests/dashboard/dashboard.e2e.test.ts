@@ -2,10 +2,13 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import type { WhatsAppSimulator } from '../../simulator/simulator.js';
 import { ADMIN_KEY, decodeQrDataUrl, startHub, type TestHub } from '../helpers/hub.js';
 import { startSimulator, waitUntil } from '../helpers/simulator.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const PHONE = '5561990000001';
 const ANA = '5561990000010';
-const SHOTS = 'docs/screenshots';
+// The README's screenshots are rewritten only when asked; an ordinary run leaves the work tree as it was.
+const shotsDir = process.env.UPDATE_SCREENSHOTS ? undefined : tempDir('wahub-shots-');
+const SHOTS = shotsDir?.path ?? 'docs/screenshots';
 let sim: WhatsAppSimulator;
 let hub: TestHub;
 let browser: Browser;
@@ -33,6 +36,7 @@ afterAll(async () => {
   await browser?.close();
   if (!hubClosed) await hub.close();
   await sim.stop();
+  shotsDir?.cleanup();
 });
 
 const seqsOnPage = () => page.evaluate(() => (window as unknown as { wahub: { events: { seq: number; instance: { name: string } }[] } }).wahub.events.map(e => e.seq));
