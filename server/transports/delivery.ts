@@ -105,7 +105,16 @@ export class Delivery {
     const bytes = Buffer.byteLength(raw);
     for (const port of ports) {
       if (!mayReceive(this.currentId, port.principal, source.id)) this.unfollow(port, source.id);
-      else if (this.budget.admit(port, bytes)) port.write(raw, envelope);
+      else if (this.budget.admit(port, bytes)) this.write(port, raw, envelope);
+    }
+  }
+
+  /** One socket that fails to write must not cost the others this event: it is closed instead (1011: internal error). */
+  private write(port: ClientPort, raw: string, envelope: EventEnvelope): void {
+    try {
+      port.write(raw, envelope);
+    } catch (err) {
+      port.close(toErrorBody(err), 1011);
     }
   }
 
