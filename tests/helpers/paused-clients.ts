@@ -96,6 +96,6 @@ export class TappedSocketIo {
   }
 }
 
-/** The seqs of one instance's `new.message` envelopes, by message ID, in the order they came. */
+/** The message IDs of the `new.message` envelopes among `events`, in the order they came. */
 export const messageIdsOf = (events: EventEnvelope[]): string[] =>
   events.filter(e => e.event === 'new.message').map(e => (e.data as { header: { messageId: string } }).header.messageId);
