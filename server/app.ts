@@ -37,7 +37,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
 
   await app.register(storage, { dataDir: opts.config.DATA_DIR });
   await app.register(hub, { config: opts.config, baileysLogger, backoff: opts.backoff, qrTimeoutMs: opts.qrTimeoutMs });
-  await app.register(transports);
+  await app.register(transports, { clientMaxBufferBytes: opts.config.CLIENT_MAX_BUFFER_BYTES });
   await app.register(dashboard);
   app.get('/health', async () => ({ status: 'ok' }));
   return app as unknown as FastifyInstance;

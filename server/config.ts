@@ -12,6 +12,11 @@ export const ConfigSchema = Type.Object({
   EVENT_RETENTION_HOURS: Type.Number({ minimum: 0, default: 168, description: 'stored events older than this are pruned (0: keep all)' }),
   EVENT_RETENTION_COUNT: Type.Integer({ minimum: 0, default: 100_000, description: 'stored events kept per instance (0: no limit)' }),
   RATE_LIMIT_PER_SECOND: Type.Number({ minimum: 0, default: 20, description: 'commands per second per instance, bursts up to twice that (0: off)' }),
+  CLIENT_MAX_BUFFER_BYTES: Type.Integer({
+    minimum: 16_384,
+    default: 4 * 1024 * 1024,
+    description: 'bytes that may wait to be written to one socket client; past it the client is closed as too slow'
+  }),
   WA_WS_URL: Type.Optional(Type.String({ pattern: '^wss?://', description: "WhatsApp's WebSocket URL (Baileys' default when unset)" })),
   WA_ROOT_PUBLIC_KEY: Type.Optional(
     Type.String({ pattern: '^[0-9a-fA-F]{64}$', description: "hex root key handed to Baileys' certificate check, which Baileys 7.0.0-rc14 does not enforce" })

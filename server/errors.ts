@@ -17,6 +17,8 @@ export const Errors = {
   queueNotFound: createError<[string]>('HUB_QUEUE_NOT_FOUND', 'queue %s does not exist', 404),
   illegalQueueMove: createError<[string, string]>('HUB_QUEUE_STATE', 'a queue that is %s cannot be %s', 409),
   tooManyRequests: createError('HUB_RATE_LIMITED', 'too many requests', 429),
+  replayInFlight: createError('HUB_REPLAY_IN_FLIGHT', 'a replay is already running on this socket; wait for its acknowledgement', 429),
+  tokenRevoked: createError('HUB_TOKEN_REVOKED', 'the instance of this token was deleted', 401),
   sendFailed: createError<[string]>('HUB_SEND_FAILED', 'WhatsApp did not accept the message: %s', 502),
   appStateFailed: createError<[string]>('HUB_APP_STATE_FAILED', 'WhatsApp did not accept the chat change: %s', 502)
 } as const;

@@ -1,6 +1,6 @@
 import { Compile } from 'typebox/compile';
 import { COMMAND_NAMES, CommandSchemas, type CommandArgs, type CommandName, type CommandResult } from '../../protocol/index.js';
-import { assertMayUse, type Principal } from '../auth/principal.js';
+import { assertMayUse, type CurrentId, type Principal } from '../auth/principal.js';
 import { Errors } from '../errors.js';
 import type { RateLimiter } from './rate-limiter.js';
 
@@ -39,6 +39,7 @@ const describe = (errors: Iterable<CheckError>): string =>
 export class CommandLayer {
   constructor(
     private readonly handlers: CommandHandlers,
+    private readonly currentId: CurrentId,
     private readonly limiter?: RateLimiter
   ) {}
 
@@ -52,10 +53,8 @@ export class CommandLayer {
     const input = args ?? {};
     if (!validator.Check(input)) throw new Errors.badRequest(describe(validator.Errors(input)));
     const instance = (input as { instance?: string }).instance;
-    if (instance !== undefined) {
-      assertMayUse(principal, instance);
-      if (this.limiter && !this.limiter.take(instance)) throw new Errors.tooManyRequests();
-    }
+    assertMayUse(this.currentId, principal, instance);
+    if (instance !== undefined && this.limiter && !this.limiter.take(instance)) throw new Errors.tooManyRequests();
     return (this.handlers[name] as CommandHandler<CommandName>)(input as never, principal);
   }
 }

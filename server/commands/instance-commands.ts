@@ -37,7 +37,7 @@ export function instanceCommands(
     'instance.list': (_args, principal) =>
       registry
         .list()
-        .filter(i => principal.kind === 'admin' || i.row.name === principal.instance)
+        .filter(i => principal.kind === 'admin' || i.row.id === principal.instanceId)
         .map(info),
     'instance.connect': async ({ instance }) => {
       const inst = registry.connect(instance);

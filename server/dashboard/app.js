@@ -142,6 +142,7 @@ setInterval(renderCountdown, 1000);
 // --- events ---
 
 function onEvent(name, envelope) {
+  if (name === 'error') return; // the hub's reason for closing the socket, not an event
   const inst = envelope.instance.name;
   const last = state.lastSeq.get(inst) ?? 0;
   if (envelope.seq <= last) return; // already shown: a replay after a reconnect overlaps nothing
@@ -315,7 +316,13 @@ function connectSocket() {
     // After a network loss: resubscribe from the last seq seen, so nothing is missed or shown twice.
     for (const name of state.instances.keys()) subscribe(name);
   });
-  socket.on('disconnect', () => setStatus('Connection lost; reconnecting…', true));
+  // A tab that froze is closed by the hub as too slow (503, reason sent first); it comes back and resubscribes from its last seq.
+  let tooSlow = false;
+  socket.on('error', body => (tooSlow = body?.status === 503));
+  socket.on('disconnect', reason => {
+    setStatus('Connection lost; reconnecting…', true);
+    if (reason === 'io server disconnect' && tooSlow) socket.connect();
+  });
   socket.on('connect_error', err => setStatus(err.data?.status === 401 ? 'Invalid API key' : 'The hub is unreachable; retrying…', true));
   socket.onAny(onEvent);
 }

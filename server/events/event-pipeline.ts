@@ -6,7 +6,7 @@ import type { Storage } from '../../storage/index.js';
 export interface EventSink {
   readonly name: string;
   /** Must not block: called in order, right after the events' transaction commits. `raw` is the envelope as JSON. */
-  publish(instanceName: string, envelope: EventEnvelope, raw: string): void;
+  publish(source: EventSource, envelope: EventEnvelope, raw: string): void;
 }
 
 /** The instance an event belongs to, as the pipeline needs it. */
@@ -48,7 +48,7 @@ export class EventPipeline {
     for (const { envelope, payload } of logged) {
       for (const sink of this.sinks) {
         try {
-          sink.publish(source.ref.name, envelope, payload);
+          sink.publish(source, envelope, payload);
         } catch (err) {
           this.logger.error({ err, sink: sink.name, event: envelope.event }, 'event sink failed');
         }

@@ -3,7 +3,7 @@ import { jidNormalizedUser } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
 import QRCode from 'qrcode';
 import type { InstanceRef, PendingEvent } from '../../protocol/index.js';
-import type { InstanceRow, SqliteAuthState, Storage } from '../../storage/index.js';
+import type { InstanceId, InstanceRow, SqliteAuthState, Storage } from '../../storage/index.js';
 import { hashToken, newToken, tokenMatches } from '../auth/tokens.js';
 import type { Config } from '../config.js';
 import { Errors } from '../errors.js';
@@ -41,6 +41,7 @@ export interface RegistryOptions {
 export class InstanceRegistry {
   private readonly live = new Map<string, LiveInstance>();
   private readonly openListeners = new Set<(inst: LiveInstance) => void>();
+  private readonly deleteListeners = new Set<(id: InstanceId) => void>();
 
   constructor(private readonly opts: RegistryOptions) {
     for (const row of opts.storage.instances.list()) this.live.set(row.name, this.materialize(row));
@@ -54,6 +55,11 @@ export class InstanceRegistry {
     const inst = this.live.get(name);
     if (!inst) throw new Errors.instanceNotFound(name);
     return inst;
+  }
+
+  /** The id the instance of this name has now; a token bound to another id is stale. */
+  idOf(name: string): InstanceId | undefined {
+    return this.live.get(name)?.row.id;
   }
 
   /** The instance a token belongs to, compared in constant time. */
@@ -92,6 +98,13 @@ export class InstanceRegistry {
     await inst.chain;
     this.live.delete(name);
     this.opts.storage.instances.delete(inst.row.id);
+    for (const listener of this.deleteListeners) listener(inst.row.id);
+  }
+
+  /** Called once an instance is deleted, with its id: sockets its token opened must go. */
+  onDeleted(listener: (id: InstanceId) => void): () => void {
+    this.deleteListeners.add(listener);
+    return () => this.deleteListeners.delete(listener);
   }
 
   /** On start: every paired instance reconnects with its stored credentials, without a QR. */

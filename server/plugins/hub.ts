@@ -64,6 +64,7 @@ export default fp(
         ...chatSettingCommands(registry, app.storage),
         ...queueCommands(queues)
       },
+      name => registry.idOf(name),
       new RateLimiter(opts.config.RATE_LIMIT_PER_SECOND)
     );
     // Retention: old events go, hourly; live subscribers already have everything (delivery is synchronous).

@@ -7,17 +7,28 @@ import { restRoutes } from '../transports/rest-routes.js';
 import { leaveUpgradesTo } from '../transports/share-upgrades.js';
 import { attachSocketIo } from '../transports/socketio.js';
 import { MAX_FRAME_BYTES, websocketRoutes } from '../transports/websocket.js';
+import { ClientBudget, DeliveryStats } from '../transports/client-port.js';
+import { Delivery } from '../transports/delivery.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Socket delivery counters (clients dropped as too slow), for a metrics endpoint. */
+    deliveryStats: DeliveryStats;
+  }
+}
+
+export interface TransportOptions {
+  clientMaxBufferBytes: number;
+}
 
 /** The surfaces: REST, Socket.IO and a plain WebSocket, thin adapters over the command layer and the event pipeline. */
 export default fp(
-  async app => {
-    const deps = {
-      authenticate: app.hub.authenticate,
-      registry: app.hub.registry,
-      storage: app.storage,
-      commands: app.hub.commands,
-      logger: app.log as unknown as Logger
-    };
+  async (app, opts: TransportOptions) => {
+    const logger = app.log as unknown as Logger;
+    const stats = new DeliveryStats();
+    const delivery = new Delivery(app.storage, app.hub.registry, new ClientBudget(opts.clientMaxBufferBytes, stats, logger));
+    app.decorate('deliveryStats', stats);
+    const deps = { authenticate: app.hub.authenticate, delivery, commands: app.hub.commands, logger };
     // OpenAPI from the same TypeBox schemas the routes validate with, browsable at /docs.
     await app.register(swagger, {
       openapi: {
@@ -29,13 +40,10 @@ export default fp(
     await app.register(restRoutes, { commands: app.hub.commands, authenticate: app.hub.authenticate });
     // Oversized frames get the error shape from the handler, so ws itself allows a little more.
     await app.register(fastifyWebsocket, { options: { maxPayload: MAX_FRAME_BYTES * 2 } });
-    let wsSink: ReturnType<typeof websocketRoutes> | undefined;
-    await app.register(async scope => {
-      wsSink = websocketRoutes(scope, deps);
-    });
+    await app.register(async scope => websocketRoutes(scope, deps));
     leaveUpgradesTo(app.server, '/socket.io/');
-    const { io, sink } = attachSocketIo(app.server, deps);
-    const detach = [app.hub.pipeline.addSink(sink), app.hub.pipeline.addSink(wsSink!)];
+    const io = attachSocketIo(app.server, deps);
+    const detach = [app.hub.pipeline.addSink(delivery.sink), app.hub.registry.onDeleted(id => delivery.revoke(id))];
     app.addHook('preClose', async () => {
       detach.forEach(d => d());
       await io.close();

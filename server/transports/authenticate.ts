@@ -11,7 +11,7 @@ export function makeAuthenticator(adminKeyHash: string, registry: InstanceRegist
     const digest = Buffer.from(hashToken(presented), 'hex');
     if (digest.length === admin.length && timingSafeEqual(digest, admin)) return { kind: 'admin' };
     const inst = registry.byToken(presented);
-    return inst ? { kind: 'instance', instance: inst.row.name } : undefined;
+    return inst ? { kind: 'instance', instance: inst.row.name, instanceId: inst.row.id } : undefined;
   };
 }
 export type Authenticator = ReturnType<typeof makeAuthenticator>;

@@ -1,37 +1,43 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
-import { Compile } from 'typebox/compile';
 import type { Logger } from 'pino';
-import { SubscribeArgs, type Ack, type EventEnvelope } from '../../protocol/index.js';
-import type { Storage } from '../../storage/index.js';
+import type { Ack } from '../../protocol/index.js';
 import type { Principal } from '../auth/principal.js';
 import type { CommandLayer } from '../commands/command-layer.js';
 import { Errors, toErrorBody } from '../errors.js';
-import type { EventSink } from '../events/event-pipeline.js';
-import type { InstanceRegistry } from '../instances/instance-registry.js';
 import type { Authenticator } from './authenticate.js';
-import { subscribe } from './replay.js';
-
-const unsubscribeArgs = Compile(SubscribeArgs);
-const room = (instance: string) => `instance:${instance}`;
+import type { Delivery } from './delivery.js';
+import { socketIoPort } from './socketio-port.js';
 
 export interface SocketIoDeps {
   authenticate: Authenticator;
-  registry: InstanceRegistry;
-  storage: Storage;
+  delivery: Delivery;
   commands: CommandLayer;
   logger: Logger;
 }
 
+/** `socket.emit(name, ack)` without arguments puts the ack first. */
+const split = (rest: unknown[]): { args: unknown; ack: unknown } =>
+  typeof rest[0] === 'function' ? { args: undefined, ack: rest[0] } : { args: rest[0], ack: rest.at(-1) };
+
 /**
  * Socket.IO on the hub's port. The handshake carries `auth: {token}`. A socket
- * receives an instance's events only after `subscribe` to it (from its room, so
- * no event of one instance reaches a socket not subscribed to it), and calls any
+ * receives an instance's events only after `subscribe` to it, and calls any
  * command as `socket.emit(name, args, ack)`, answered `{ok, data}` or `{ok: false, error}`.
+ * A socket closed by the hub (too slow, or its token's instance deleted) first
+ * gets an `error` event with the reason in the error shape.
  */
 export function attachSocketIo(server: HttpServer, deps: SocketIoDeps) {
-  // serveClient: the dashboard loads the client from the hub, not from a CDN.
-  const io = new Server(server, { serveClient: true, maxHttpBufferSize: 4 * 1024 * 1024, cors: { origin: false } });
+  const io = new Server(server, {
+    // serveClient: the dashboard loads the client from the hub, not from a CDN.
+    serveClient: true,
+    maxHttpBufferSize: 4 * 1024 * 1024,
+    cors: { origin: false },
+    // Socket.IO's defaults, stated: a client that stops answering pings is closed after 45 s.
+    pingInterval: 25_000,
+    pingTimeout: 20_000
+  });
+  const { budget } = deps.delivery;
 
   io.use((socket, next) => {
     const principal = deps.authenticate((socket.handshake.auth as { token?: unknown } | undefined)?.token);
@@ -45,54 +51,42 @@ export function attachSocketIo(server: HttpServer, deps: SocketIoDeps) {
   });
 
   io.on('connection', (socket: Socket) => {
-    const principal = socket.data.principal as Principal;
+    const port = socketIoPort(socket, socket.data.principal as Principal);
+    deps.delivery.attach(port);
+    socket.on('disconnect', () => deps.delivery.detach(port));
     const answer = (ack: unknown, body: Ack) => {
-      if (typeof ack === 'function') ack(body);
+      if (typeof ack === 'function' && budget.admit(port, Buffer.byteLength(JSON.stringify(body)))) ack(body);
     };
+    const failed = (ack: unknown) => (err: unknown) => answer(ack, { ok: false, error: toErrorBody(err) });
 
-    socket.on('subscribe', (args: unknown, ack: unknown) => {
-      try {
-        const data = subscribe(
-          deps.storage,
-          deps.registry,
-          principal,
-          args,
-          raw => {
-            const envelope = JSON.parse(raw) as EventEnvelope;
-            socket.emit(envelope.event, envelope);
-          },
-          instance => void socket.join(room(instance))
-        );
-        answer(ack, { ok: true, data });
-      } catch (err) {
-        answer(ack, { ok: false, error: toErrorBody(err) });
-      }
+    socket.on('subscribe', (...rest: unknown[]) => {
+      const { args, ack } = split(rest);
+      deps.delivery.subscribe(port, args, data => answer(ack, { ok: true, data })).catch(failed(ack));
     });
-    socket.on('unsubscribe', (args: unknown, ack: unknown) => {
-      if (unsubscribeArgs.Check(args)) void socket.leave(room(args.instance));
-      answer(ack, { ok: true, data: null });
+    socket.on('unsubscribe', (...rest: unknown[]) => {
+      const { args, ack } = split(rest);
+      try {
+        deps.delivery.unsubscribe(port, args);
+        answer(ack, { ok: true, data: null });
+      } catch (err) {
+        failed(ack)(err);
+      }
     });
 
     socket.onAny((name: unknown, ...rest: unknown[]) => {
-      if (name === 'subscribe' || name === 'unsubscribe') return;
+      if (name === 'subscribe' || name === 'unsubscribe' || port.closed) return;
       const ack = rest.at(-1);
       if (typeof ack !== 'function') return; // a command without an ack has nobody to answer
       const args = rest.length > 1 ? rest[0] : {};
       deps.commands
-        .run(String(name), args, principal)
+        .run(String(name), args, port.principal)
         .then(data => answer(ack, { ok: true, data }))
         .catch(err => {
           if (toErrorBody(err).status >= 500) deps.logger.error({ err, command: name }, 'command failed');
-          answer(ack, { ok: false, error: toErrorBody(err) });
+          failed(ack)(err);
         });
     });
   });
 
-  const sink: EventSink = {
-    name: 'socket.io',
-    publish: (instance, envelope) => {
-      io.to(room(instance)).emit(envelope.event, envelope);
-    }
-  };
-  return { io, sink };
+  return io;
 }

@@ -94,8 +94,9 @@ test('the whole path: key, instance, live QR scanned, open, inbound message, bul
   await page.click('[data-tab="queues"]');
   await page.fill('#queue-numbers', ['5561990000101', '5561990000102', '5561990000103'].join('\n'));
   await page.fill('#queue-text', 'bulk from the page');
-  await page.fill('#queue-min', '400');
-  await page.fill('#queue-max', '400');
+  // Sends far enough apart that the click on Pause lands before the next one, even on a busy machine.
+  await page.fill('#queue-min', '1500');
+  await page.fill('#queue-max', '1500');
   await page.click('#queue-form button');
   const queue = '#queues li';
   await page.waitForSelector(`${queue}[data-progress="33"]`, { timeout: 20_000 });

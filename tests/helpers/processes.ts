@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 
 export interface Spawned {
   child: ChildProcess;
   /** KEY=value lines the process printed on stdout. */
   vars: Record<string, string>;
+  stdout: () => string;
   stderr: () => string;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -37,6 +39,7 @@ export async function spawnTs(entry: string, env: Record<string, string>, waitFo
   return {
     child,
     vars,
+    stdout: () => out,
     stderr: () => err,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -44,6 +47,23 @@ export async function spawnTs(entry: string, env: Record<string, string>, waitFo
       await once(child, 'exit');
     }
   };
+}
+
+/** The JSON log lines (pino) a process has printed on stdout so far. */
+export function logLines(proc: Spawned): Record<string, unknown>[] {
+  return proc
+    .stdout()
+    .split('\n')
+    .filter(line => line.startsWith('{'))
+    .map(line => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** The resident set size of a process, in bytes, from /proc (Linux). */
+export function rssOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = /^VmRSS:\s+(\d+) kB$/m.exec(status);
+  if (!kb) throw new Error(`no VmRSS for ${pid}`);
+  return Number(kb[1]) * 1024;
 }
 
 /** The hub as its own process (`server/main.ts`) on a loopback port, pointed at the simulator; resolves once it listens. */

@@ -1,0 +1,131 @@
+import type { EventEnvelope } from '../../protocol/index.js';
+import type { InstanceId, Storage } from '../../storage/index.js';
+import { assertMayUse, mayReceive, type CurrentId } from '../auth/principal.js';
+import { Errors, toErrorBody } from '../errors.js';
+import type { EventSink, EventSource } from '../events/event-pipeline.js';
+import type { InstanceRegistry } from '../instances/instance-registry.js';
+import type { ClientBudget, ClientPort } from './client-port.js';
+import { replayThenJoin, subscriptionTarget, type ReplayResult } from './replay.js';
+
+/** What `subscribe` acknowledges. */
+export type SubscribeData = { instance: string; state: string } & ReplayResult;
+
+interface Client {
+  following: Set<InstanceId>;
+  replaying: boolean;
+}
+
+/** WebSocket close code for a token whose instance was deleted (4000–4999 are the application's). */
+const WS_UNAUTHORIZED = 4401;
+
+/**
+ * Live events and replays for every socket of both socket transports: who
+ * follows which instance (by id, so a name deleted and created again is another
+ * instance), within each client's byte bound, authorized again on every event.
+ * Writes to each socket one by one rather than by room broadcast, because the
+ * bound and the authorization are per socket and are checked before writing.
+ */
+export class Delivery {
+  readonly sink: EventSink = { name: 'sockets', publish: (source, envelope, raw) => this.publish(source, envelope, raw) };
+  private readonly followers = new Map<InstanceId, Set<ClientPort>>();
+  private readonly clients = new Map<ClientPort, Client>();
+  private readonly currentId: CurrentId;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly registry: InstanceRegistry,
+    readonly budget: ClientBudget
+  ) {
+    this.currentId = name => registry.idOf(name);
+  }
+
+  attach(port: ClientPort): void {
+    this.clients.set(port, { following: new Set(), replaying: false });
+  }
+
+  detach(port: ClientPort): void {
+    const client = this.clients.get(port);
+    if (!client) return;
+    for (const id of client.following) this.followers.get(id)?.delete(port);
+    this.clients.delete(port);
+  }
+
+  /**
+   * Replays after `after` (when given) and starts live delivery. `reply` is
+   * called with the acknowledgement right before live delivery starts, so the ack
+   * comes after the replayed events and before the first live one.
+   */
+  async subscribe(port: ClientPort, raw: unknown, reply: (data: SubscribeData) => void): Promise<void> {
+    const client = this.client(port);
+    const { args, inst } = subscriptionTarget(this.registry, port.principal, raw, 'subscribe');
+    if (client.replaying) throw new Errors.replayInFlight();
+    const id = inst.row.id;
+    const state = inst.session.state;
+    const lastSeq = () => this.registry.lastSeq(inst);
+    const join = (result: ReplayResult) => {
+      reply({ instance: args.instance, state, ...result });
+      if (port.closed) return;
+      client.following.add(id);
+      let set = this.followers.get(id);
+      if (!set) this.followers.set(id, (set = new Set()));
+      set.add(port);
+    };
+    if (args.after === undefined) return join({ replayed: 0, lastSeq: lastSeq(), more: false, reset: false, gap: false });
+    // Live delivery of this instance pauses while it replays, or its live events would come twice.
+    this.unfollow(port, id);
+    client.replaying = true;
+    try {
+      const authorize = () => assertMayUse(this.currentId, port.principal, args.instance);
+      const src = { storage: this.storage, budget: this.budget, instanceId: id, lastSeq, authorize };
+      const result = await replayThenJoin(src, port, args.after, join);
+      if (result.more) reply({ instance: args.instance, state, ...result });
+    } finally {
+      client.replaying = false;
+    }
+  }
+
+  unsubscribe(port: ClientPort, raw: unknown): void {
+    const { inst } = subscriptionTarget(this.registry, port.principal, raw, 'unsubscribe');
+    this.unfollow(port, inst.row.id);
+  }
+
+  /** Closes every socket an instance's token opened, once the instance is deleted. */
+  revoke(id: InstanceId): void {
+    const reason = toErrorBody(new Errors.tokenRevoked());
+    for (const port of [...this.clients.keys()]) {
+      this.unfollow(port, id);
+      if (port.principal.kind === 'instance' && port.principal.instanceId === id) port.close(reason, WS_UNAUTHORIZED);
+    }
+    this.followers.delete(id);
+  }
+
+  private publish(source: EventSource, envelope: EventEnvelope, raw: string): void {
+    const ports = this.followers.get(source.id);
+    if (!ports?.size) return;
+    const bytes = Buffer.byteLength(raw);
+    for (const port of ports) {
+      if (!mayReceive(this.currentId, port.principal, source.id)) this.unfollow(port, source.id);
+      else if (this.budget.admit(port, bytes)) this.write(port, raw, envelope);
+    }
+  }
+
+  /** One socket that fails to write must not cost the others this event: it is closed instead (1011: internal error). */
+  private write(port: ClientPort, raw: string, envelope: EventEnvelope): void {
+    try {
+      port.write(raw, envelope);
+    } catch (err) {
+      port.close(toErrorBody(err), 1011);
+    }
+  }
+
+  private unfollow(port: ClientPort, id: InstanceId): void {
+    this.followers.get(id)?.delete(port);
+    this.clients.get(port)?.following.delete(id);
+  }
+
+  private client(port: ClientPort): Client {
+    const client = this.clients.get(port);
+    if (!client) throw new Errors.badRequest('socket is closed');
+    return client;
+  }
+}
