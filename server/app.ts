@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
 import { toErrorBody } from './errors.js';
+import { clientErrorHandler, hardenServer, httpServerOptions } from './http/http-limits.js';
 import { quietLibsignal } from './logging/quiet-libsignal.js';
 import dashboard from './plugins/dashboard.js';
 import hub from './plugins/hub.js';
@@ -24,7 +25,13 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   // those itself, so Baileys' own lines show only when debugging.
   const baileysLogger = logger.child({}, { level: ['debug', 'trace'].includes(logger.level) ? logger.level : logger.levelVal > 60 ? logger.level : 'fatal' });
   // No per-request log lines: on hot routes they cost a large share of throughput.
-  const app = Fastify({ loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 4 * 1024 * 1024 });
+  const app = Fastify({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 4 * 1024 * 1024,
+    ...httpServerOptions(opts.config),
+    clientErrorHandler
+  });
 
   app.setErrorHandler((err, req, reply) => {
     const body = toErrorBody(err);
@@ -40,5 +47,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(transports);
   await app.register(dashboard);
   app.get('/health', async () => ({ status: 'ok' }));
+  // Last: Socket.IO moves the server's earlier request listeners behind its own, so a header set before it would miss its answers.
+  hardenServer(app.server, opts.config);
   return app as unknown as FastifyInstance;
 }

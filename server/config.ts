@@ -12,6 +12,9 @@ export const ConfigSchema = Type.Object({
   EVENT_RETENTION_HOURS: Type.Number({ minimum: 0, default: 168, description: 'stored events older than this are pruned (0: keep all)' }),
   EVENT_RETENTION_COUNT: Type.Integer({ minimum: 0, default: 100_000, description: 'stored events kept per instance (0: no limit)' }),
   RATE_LIMIT_PER_SECOND: Type.Number({ minimum: 0, default: 20, description: 'commands per second per instance, bursts up to twice that (0: off)' }),
+  HTTP_HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000, description: 'a connection that has not sent its request headers within this is answered 408 and closed' }),
+  HTTP_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 30_000, description: 'a request whose body has not fully arrived within this is answered 408 and closed' }),
+  HTTP_MAX_CONNECTIONS: Type.Integer({ minimum: 1, default: 10_000, description: 'open connections (HTTP, Socket.IO, WebSocket) beyond which new ones are dropped' }),
   WA_WS_URL: Type.Optional(Type.String({ pattern: '^wss?://', description: "WhatsApp's WebSocket URL (Baileys' default when unset)" })),
   WA_ROOT_PUBLIC_KEY: Type.Optional(
     Type.String({ pattern: '^[0-9a-fA-F]{64}$', description: "hex root key Baileys checks the server's certificates against" })
