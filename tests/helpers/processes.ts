@@ -6,6 +6,8 @@ export interface Spawned {
   /** KEY=value lines the process printed on stdout. */
   vars: Record<string, string>;
   stderr: () => string;
+  /** The process's pino lines on stdout, parsed. */
+  logs: () => Record<string, unknown>[];
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -38,6 +40,11 @@ export async function spawnTs(entry: string, env: Record<string, string>, waitFo
     child,
     vars,
     stderr: () => err,
+    logs: () =>
+      out
+        .split('\n')
+        .filter(line => line.startsWith('{'))
+        .map(line => JSON.parse(line) as Record<string, unknown>),
     async stop(signal = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill(signal);
