@@ -154,11 +154,19 @@ export class InstanceRegistry {
         onState: (state, statusReason, extra) => this.enqueue(inst, async () => this.onState(inst, state, statusReason, extra)),
         onQr: code => this.enqueue(inst, async () => this.onQr(inst, code)),
         onEvent: event => this.enqueue(inst, async () => this.onEvent(inst, event)),
+        commitMessage: data => this.run(inst, async () => this.onEvent(inst, { name: 'messages.upsert', data })),
         onCreds: () => auth.saveCreds(),
         onLoggedOut: () => auth.clear()
       }
     });
     return inst;
+  }
+
+  /** Like `enqueue`, in the same order, but the caller learns when the task is done and whether it failed. */
+  private run(inst: LiveInstance, task: () => Promise<void>): Promise<void> {
+    const done = inst.chain.then(task);
+    inst.chain = done.catch(err => this.opts.logger.error({ err, instance: inst.row.name }, 'failed to commit an inbound message'));
+    return done;
   }
 
   private enqueue(inst: LiveInstance, task: () => Promise<void>): void {

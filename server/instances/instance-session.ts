@@ -1,4 +1,4 @@
-import { DisconnectReason, type AuthenticationState, type BaileysEventMap, type WASocket } from '@whiskeysockets/baileys';
+import { DisconnectReason, type AuthenticationState, type BaileysEventMap, type WAMessage, type WASocket } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
 import { backoffDelay } from './reconnect-policy.js';
 import { canMove, type InstanceState } from './instance-state.js';
@@ -27,6 +27,8 @@ export interface SessionHooks {
   onState(state: InstanceState, statusReason: number, extra: { owner?: string; pushName?: string }): void;
   onQr(code: string): void;
   onEvent(event: BaileysEvent): void;
+  /** An inbound message to commit before it is receipted; a rejection leaves it unacknowledged. */
+  commitMessage(data: BaileysEventMap['messages.upsert']): Promise<void>;
   /** Credentials changed; persist them. */
   onCreds(): void;
   /** The account logged out: wipe the credentials. */
@@ -123,8 +125,15 @@ export class InstanceSession {
       logger: this.opts.logger.child({ class: 'baileys' }),
       url: this.opts.url,
       qrTimeoutMs: this.opts.qrTimeoutMs,
-      getMessage: this.opts.getMessage
+      getMessage: this.opts.getMessage,
+      beforeMessageReceipt: async (msg, type) => {
+        if (sock !== this.sock) throw new Error('the socket was replaced');
+        await this.opts.hooks.commitMessage({ messages: [msg], type });
+        committed.add(msg);
+      }
     });
+    // Messages already committed before their receipt; Baileys emits the same objects again in `messages.upsert`.
+    const committed = new WeakSet<WAMessage>();
     this.sock = sock;
     this.move('connecting', 0);
     sock.ev.on('creds.update', update => {
@@ -148,7 +157,14 @@ export class InstanceSession {
     });
     for (const name of FORWARDED_EVENTS) {
       sock.ev.on(name, ((data: unknown) => {
-        if (sock === this.sock) this.opts.hooks.onEvent({ name, data } as BaileysEvent);
+        if (sock !== this.sock) return;
+        if (name === 'messages.upsert') {
+          const upsert = data as BaileysEventMap['messages.upsert'];
+          const rest = upsert.messages.filter(m => !committed.has(m));
+          if (!rest.length) return;
+          data = { ...upsert, messages: rest };
+        }
+        this.opts.hooks.onEvent({ name, data } as BaileysEvent);
       }) as never);
     }
   }
