@@ -434,14 +434,15 @@ export class ClientConnection implements ClientLink {
         return;
       case 'receipt': {
         const ids = [node.attrs.id ?? '', ...itemIds(node)];
-        for (const id of ids) this.unacked.delete(id);
+        // A retry receipt asks for the message again: it was not taken.
+        if (node.attrs.type !== 'retry') for (const id of ids) this.unacked.delete(id);
         account.recordReceipt({ to: node.attrs.to ?? '', type: node.attrs.type ?? 'delivery', ids, timestamp: Date.now() });
         this.send({ tag: 'ack', attrs: { class: 'receipt', id: node.attrs.id ?? '', from: node.attrs.to ?? '' } });
         return;
       }
       case 'ack':
-        // The client took the message without a receipt (or refused it): either way it is done with.
-        if (node.attrs.class === 'message') this.unacked.delete(node.attrs.id ?? '');
+        // Taken without a receipt (newsletters, messages it ignores); one with an error is a refusal, kept for later.
+        if (node.attrs.class === 'message' && !node.attrs.error) this.unacked.delete(node.attrs.id ?? '');
         return;
       case 'presence':
         this.onPresence(account, node);

@@ -95,6 +95,17 @@ export class InstanceSession {
     this.open();
   }
 
+  /** True from `start` until `stop` or a logout: the session means to be connected. */
+  get active(): boolean {
+    return !this.stopped;
+  }
+
+  /** Ends the socket at once, so nothing more is acknowledged, and reports `close` with the reason; `start` resumes. */
+  suspend(statusReason: number): void {
+    this.stop();
+    this.move('close', statusReason);
+  }
+
   /** Ends the socket and stops retrying; the instance keeps its credentials. */
   stop(): void {
     this.stopped = true;

@@ -52,6 +52,8 @@ export default fp(
       pipeline,
       config: opts.config,
       logger: opts.baileysLogger,
+      log: app.log as unknown as Logger,
+      store: app.storeMonitor,
       backoff: opts.backoff,
       qrTimeoutMs: opts.qrTimeoutMs
     });
