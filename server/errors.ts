@@ -46,6 +46,7 @@ export function toErrorBody(err: unknown): ErrorBody {
   const e = err as { statusCode?: number; status?: number; message?: string; validation?: unknown };
   const raw = e?.statusCode ?? e?.status;
   const status = typeof raw === 'number' && raw >= 400 && raw < 600 ? raw : e?.validation ? 400 : 500;
-  const message = status >= 500 && status !== 502 ? 'internal error' : (e?.message ?? 'error');
+  // 502 and 503 say what is wrong outside the hub's code (WhatsApp, the disk), which the caller needs to know.
+  const message = status >= 500 && status !== 502 && status !== 503 ? 'internal error' : (e?.message ?? 'error');
   return { status, error: PHRASES[status] ?? 'Error', message };
 }

@@ -63,12 +63,7 @@ export function instanceCommands(
       const pairingCode = await sock.requestPairingCode(number.replace(/\D/g, ''));
       return { instance, pairingCode };
     },
-    'instance.restart': ({ instance }) => {
-      const inst = registry.get(instance);
-      inst.session.stop();
-      inst.session.start();
-      return info(inst);
-    },
+    'instance.restart': ({ instance }) => info(registry.restart(instance)),
     'instance.events': ({ instance, after, limit }) => {
       const inst = registry.get(instance);
       const max = limit ?? 100;

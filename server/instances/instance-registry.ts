@@ -84,10 +84,23 @@ export class InstanceRegistry {
 
   connect(name: string): LiveInstance {
     const inst = this.get(name);
-    const problem = this.opts.store.current;
-    if (problem) throw new Errors.storeUnavailable(problem.reason);
+    this.assertStoreWritable();
     inst.session.start();
     return inst;
+  }
+
+  /** Ends the socket and connects again; refused, leaving the session as it is, while the store is down. */
+  restart(name: string): LiveInstance {
+    const inst = this.get(name);
+    this.assertStoreWritable();
+    inst.session.stop();
+    inst.session.start();
+    return inst;
+  }
+
+  private assertStoreWritable(): void {
+    const problem = this.opts.store.current;
+    if (problem) throw new Errors.storeUnavailable(problem.reason);
   }
 
   async logout(name: string): Promise<LiveInstance> {
