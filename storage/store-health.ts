@@ -21,6 +21,8 @@ export function storeProblemOf(err: unknown): StoreProblem | undefined {
   return undefined;
 }
 
+class TruncatedError extends Error {}
+
 export interface StoreHealth {
   /** Writes one row and checks that the file on disk is still the one opened; undefined when all is well. */
   check(): StoreProblem | undefined;
@@ -30,8 +32,13 @@ export interface StoreHealth {
 
 /** Health checks for the store at `file`, opened as `db`. */
 export function storeHealth(db: Database, file: string): StoreHealth {
+  // The hub never vacuums, so its file never shrinks: a smaller one was truncated behind its back,
+  // which SQLite itself notices only when it next reads a page it has not cached.
+  let largest = 0;
   const identity = (): string => {
     const s = statSync(file);
+    largest = Math.max(largest, s.size);
+    if (s.size < largest) throw new TruncatedError();
     return `${s.dev}:${s.ino}`;
   };
   // A file removed or swapped under an open connection takes writes without an error: they land in
@@ -44,7 +51,8 @@ export function storeHealth(db: Database, file: string): StoreHealth {
         let now: string | undefined;
         try {
           now = identity();
-        } catch {
+        } catch (err) {
+          if (err instanceof TruncatedError) return { code: 'TRUNCATED', reason: 'the database file was truncated', lasting: true };
           return { code: 'REMOVED', reason: 'the database file was removed', lasting: true };
         }
         if (now !== opened) return { code: 'REPLACED', reason: 'the database file was replaced', lasting: true };

@@ -1,4 +1,4 @@
-import { copyFileSync, renameSync } from 'node:fs';
+import { copyFileSync, renameSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WhatsAppSimulator } from '../../simulator/simulator.js';
 import { startHub, type TestHub } from '../helpers/hub.js';
@@ -37,4 +37,17 @@ test('the database file replaced under the running hub: /ready fails, and connec
   expect(await hub.request('GET', '/instance/connect/swapped')).toEqual({ status: 503, json: refused });
   expect(await hub.request('PUT', '/instance/restart/swapped')).toEqual({ status: 503, json: refused });
   expect((await hub.request('GET', '/instance/connectionState/swapped')).json).toMatchObject({ state: 'close' });
+});
+
+test('the database file truncated under the running hub: /ready fails with the reason', async () => {
+  const other = await startHub(sim, { env: { STORE_CHECK_INTERVAL_MS: '100' } });
+  try {
+    expect((await other.request('POST', '/instance/create', { instanceName: 'cut' })).status).toBe(201);
+    expect((await fetch(`${other.url}/ready`)).status).toBe(200);
+    truncateSync(join(other.dataDir, 'wahub.sqlite'), 0);
+    const res = await fetch(`${other.url}/ready`);
+    expect({ status: res.status, json: await res.json() }).toMatchObject({ status: 503, json: { checks: { store: 'the database file was truncated' } } });
+  } finally {
+    await other.close();
+  }
 });
