@@ -4,6 +4,8 @@ FROM node:24-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+# The pinned Baileys is patched at install (patches/); the patch must be there before npm install.
+COPY patches ./patches
 RUN npm install --no-audit --no-fund
 COPY . .
 RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev

@@ -11,7 +11,10 @@ export const InstanceInfo = Type.Object({
   id: Type.String(),
   state: InstanceStateName,
   owner: Type.Optional(Type.Union([Jid, Type.Null()])),
-  pushName: Type.Optional(Type.Union([Type.String(), Type.Null()]))
+  pushName: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  /** Why the instance is `close` when the hub closed it itself (507: the store cannot be written). */
+  statusReason: Type.Optional(Type.Integer()),
+  reason: Type.Optional(Type.String())
 });
 
 const OnInstance = Type.Object({ instance: InstanceName }, { additionalProperties: false });

@@ -2,9 +2,11 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
 import { toErrorBody } from './errors.js';
+import { clientErrorHandler, hardenServer, httpServerOptions } from './http/http-limits.js';
 import { quietLibsignal } from './logging/quiet-libsignal.js';
 import dashboard from './plugins/dashboard.js';
 import hub from './plugins/hub.js';
+import readiness from './plugins/readiness.js';
 import storage from './plugins/storage.js';
 import transports from './plugins/transports.js';
 
@@ -24,7 +26,13 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   // those itself, so Baileys' own lines show only when debugging.
   const baileysLogger = logger.child({}, { level: ['debug', 'trace'].includes(logger.level) ? logger.level : logger.levelVal > 60 ? logger.level : 'fatal' });
   // No per-request log lines: on hot routes they cost a large share of throughput.
-  const app = Fastify({ loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 4 * 1024 * 1024 });
+  const app = Fastify({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 4 * 1024 * 1024,
+    ...httpServerOptions(opts.config),
+    clientErrorHandler
+  });
 
   app.setErrorHandler((err, req, reply) => {
     const body = toErrorBody(err);
@@ -35,10 +43,14 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     void reply.status(404).send({ status: 404, error: 'Not Found', message: `no route ${req.method} ${req.url.split('?')[0]}` });
   });
 
-  await app.register(storage, { dataDir: opts.config.DATA_DIR });
+  await app.register(storage, { dataDir: opts.config.DATA_DIR, allowEmpty: opts.config.ALLOW_EMPTY_DATA, checkIntervalMs: opts.config.STORE_CHECK_INTERVAL_MS });
   await app.register(hub, { config: opts.config, baileysLogger, backoff: opts.backoff, qrTimeoutMs: opts.qrTimeoutMs });
   await app.register(transports, { clientMaxBufferBytes: opts.config.CLIENT_MAX_BUFFER_BYTES });
   await app.register(dashboard);
+  // Liveness only: the process answers. Whether it can do its work is /ready.
   app.get('/health', async () => ({ status: 'ok' }));
+  await app.register(readiness);
+  // Last: Socket.IO moves the server's earlier request listeners behind its own, so a header set before it would miss its answers.
+  hardenServer(app.server, opts.config);
   return app as unknown as FastifyInstance;
 }

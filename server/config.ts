@@ -17,6 +17,11 @@ export const ConfigSchema = Type.Object({
     default: 4 * 1024 * 1024,
     description: 'bytes that may wait to be written to one socket client; past it the client is closed as too slow'
   }),
+  HTTP_HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000, description: 'a connection that has not sent its request headers within this is answered 408 and closed' }),
+  HTTP_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 30_000, description: 'a request whose body has not fully arrived within this is answered 408 and closed' }),
+  HTTP_MAX_CONNECTIONS: Type.Integer({ minimum: 1, default: 10_000, description: 'open connections (HTTP, Socket.IO, WebSocket) beyond which new ones are dropped' }),
+  ALLOW_EMPTY_DATA: Type.Boolean({ default: false, description: 'start on a missing or empty database even though DATA_DIR held one before' }),
+  STORE_CHECK_INTERVAL_MS: Type.Integer({ minimum: 100, default: 5000, description: 'how often the store is checked (file still there, a probe write)' }),
   WA_WS_URL: Type.Optional(Type.String({ pattern: '^wss?://', description: "WhatsApp's WebSocket URL (Baileys' default when unset)" })),
   WA_ROOT_PUBLIC_KEY: Type.Optional(
     Type.String({ pattern: '^[0-9a-fA-F]{64}$', description: "hex root key handed to Baileys' certificate check, which Baileys 7.0.0-rc14 does not enforce" })

@@ -20,7 +20,8 @@ export const Errors = {
   replayInFlight: createError('HUB_REPLAY_IN_FLIGHT', 'a replay is already running on this socket; wait for its acknowledgement', 429),
   tokenRevoked: createError('HUB_TOKEN_REVOKED', 'the instance of this token was deleted', 401),
   sendFailed: createError<[string]>('HUB_SEND_FAILED', 'WhatsApp did not accept the message: %s', 502),
-  appStateFailed: createError<[string]>('HUB_APP_STATE_FAILED', 'WhatsApp did not accept the chat change: %s', 502)
+  appStateFailed: createError<[string]>('HUB_APP_STATE_FAILED', 'WhatsApp did not accept the chat change: %s', 502),
+  storeUnavailable: createError<[string]>('HUB_STORE_UNAVAILABLE', 'the store cannot be written (%s); instances stay closed until it can', 503)
 } as const;
 
 const PHRASES: Record<number, string> = {
@@ -49,6 +50,7 @@ export function toErrorBody(err: unknown): ErrorBody {
   const e = err as { statusCode?: number; status?: number; message?: string; validation?: unknown };
   const raw = e?.statusCode ?? e?.status;
   const status = typeof raw === 'number' && raw >= 400 && raw < 600 ? raw : e?.validation ? 400 : 500;
-  const message = status >= 500 && status !== 502 ? 'internal error' : (e?.message ?? 'error');
+  // 502 and 503 say what is wrong outside the hub's code (WhatsApp, the disk), which the caller needs to know.
+  const message = status >= 500 && status !== 502 && status !== 503 ? 'internal error' : (e?.message ?? 'error');
   return { status, error: PHRASES[status] ?? 'Error', message };
 }

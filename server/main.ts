@@ -1,6 +1,7 @@
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { loadConfig, type Config } from './config.js';
+import { EmptyDatabaseError } from '../storage/index.js';
 
 let config: Config;
 try {
@@ -10,7 +11,18 @@ try {
   process.exit(2);
 }
 
-const app = await buildApp({ config });
+let app: Awaited<ReturnType<typeof buildApp>>;
+try {
+  app = await buildApp({ config });
+} catch (err) {
+  if (!(err instanceof EmptyDatabaseError)) throw err;
+  // Starting here would silently begin without instances, credentials or messages.
+  process.stderr.write(
+    `wahub: refusing to start: ${err.message}, but ${config.DATA_DIR} held a database before. ` +
+      'Restore the file, or set ALLOW_EMPTY_DATA=true to start afresh.\n'
+  );
+  process.exit(3);
+}
 await app.ready();
 const key = app.hub.generatedAdminKey;
 if (key) {

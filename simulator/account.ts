@@ -42,6 +42,7 @@ export class SimAccount {
   private readonly contacts = new Map<Phone, SimContact>();
   private readonly contactsByLid = new Map<string, SimContact>();
   private readonly pending: StanzaBuilder[] = [];
+  private readonly receiptListeners = new Set<(receipt: ClientReceipt) => void>();
   private nextDeviceId = 2;
 
   /**
@@ -118,6 +119,23 @@ export class SimAccount {
     if (this.link && !this.offline) return this.link.sendBuilt(build);
     this.pending.push(build);
     return Promise.resolve();
+  }
+
+  /** Stanzas a connection could not finish delivering: `head` for ones it sent first (they are older), `tail` for the rest. */
+  requeue(builds: StanzaBuilder[], where: 'head' | 'tail'): void {
+    if (where === 'head') this.pending.unshift(...builds);
+    else this.pending.push(...builds);
+  }
+
+  /** Records a receipt the client sent and tells whoever listens, at once. */
+  recordReceipt(receipt: ClientReceipt): void {
+    this.clientReceipts.push(receipt);
+    for (const listener of this.receiptListeners) listener(receipt);
+  }
+
+  onReceipt(listener: (receipt: ClientReceipt) => void): () => void {
+    this.receiptListeners.add(listener);
+    return () => this.receiptListeners.delete(listener);
   }
 
   /** Hands over everything kept while the client was away, marked offline, in order. */

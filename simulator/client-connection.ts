@@ -81,6 +81,12 @@ export class ClientConnection implements ClientLink {
   // Built stanzas are encrypted asynchronously; one chain keeps them in order.
   private outChain: Promise<void> = Promise.resolve();
   private closed = false;
+  /**
+   * Messages sent to the client that it has neither receipted nor acknowledged. As on
+   * WhatsApp, they are not done with: when the connection ends they go back to the
+   * account's queue and arrive again, as offline messages, at the next login.
+   */
+  private readonly unacked = new Map<string, StanzaBuilder>();
   readonly refs: string[] = [];
   /** Set while the client waits to be paired by a code typed on the phone. */
   codePairing?: CodePairing;
@@ -114,8 +120,13 @@ export class ClientConnection implements ClientLink {
 
   sendBuilt(build: StanzaBuilder, attrs: Record<string, string> = {}): Promise<void> {
     const run = this.outChain.then(async () => {
-      if (this.closed || !this.linked) return;
+      if (this.closed || !this.linked) {
+        // Ended before this one went out: it waits for the next login like any other.
+        if (this.linked && this.account?.companion === this.linked) this.account.requeue([build], 'tail');
+        return;
+      }
       const node = await build(this.linked);
+      if (node.tag === 'message' && node.attrs.id) this.unacked.set(node.attrs.id, build);
       this.send({ ...node, attrs: { ...node.attrs, ...attrs } });
     });
     this.outChain = run.catch(err => this.log.warn({ err }, 'could not build stanza'));
@@ -423,14 +434,17 @@ export class ClientConnection implements ClientLink {
       case 'message':
         await receiveFromClient(account, this.linked, node, n => this.send(n));
         return;
-      case 'receipt':
-        account.clientReceipts.push({
-          to: node.attrs.to ?? '',
-          type: node.attrs.type ?? 'delivery',
-          ids: [node.attrs.id ?? '', ...itemIds(node)],
-          timestamp: Date.now()
-        });
+      case 'receipt': {
+        const ids = [node.attrs.id ?? '', ...itemIds(node)];
+        // A retry receipt asks for the message again: it was not taken.
+        if (node.attrs.type !== 'retry') for (const id of ids) this.unacked.delete(id);
+        account.recordReceipt({ to: node.attrs.to ?? '', type: node.attrs.type ?? 'delivery', ids, timestamp: Date.now() });
         this.send({ tag: 'ack', attrs: { class: 'receipt', id: node.attrs.id ?? '', from: node.attrs.to ?? '' } });
+        return;
+      }
+      case 'ack':
+        // Taken without a receipt (newsletters, messages it ignores); one with an error is a refusal, kept for later.
+        if (node.attrs.class === 'message' && !node.attrs.error) this.unacked.delete(node.attrs.id ?? '');
         return;
       case 'presence':
         this.onPresence(account, node);
@@ -463,6 +477,9 @@ export class ClientConnection implements ClientLink {
   private onClosed(): void {
     this.closed = true;
     this.detach();
+    const unacked = [...this.unacked.values()];
+    this.unacked.clear();
+    if (unacked.length && this.linked && this.account?.companion === this.linked) this.account.requeue(unacked, 'head');
     for (const resolve of this.awaiting.values()) resolve({ tag: 'iq', attrs: { type: 'error' } });
     this.awaiting.clear();
   }

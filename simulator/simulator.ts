@@ -256,6 +256,11 @@ export class WhatsAppSimulator {
     return [...this.account(phone).outbox];
   }
 
+  /** Calls `listener` synchronously as each receipt from the client arrives (tests act at that exact point). */
+  onClientReceipt(phone: Phone, listener: (receipt: ClientReceipt) => void): () => void {
+    return this.account(phone).onReceipt(listener);
+  }
+
   clientReceipts(phone: Phone): ClientReceipt[] {
     return [...this.account(phone).clientReceipts];
   }

@@ -1,7 +1,8 @@
 import { useSqliteAuthState, type SqliteAuthState } from './auth-state.js';
 import { chatsRepository, type ChatsRepository } from './chats-repository.js';
 import { contactsRepository, type ContactsRepository } from './contacts-repository.js';
-import { openDatabase, type Database } from './database.js';
+import { openDatabase, type Database, type OpenOptions } from './database.js';
+import { storeHealth, type StoreHealth } from './store-health.js';
 import { eventLog, type EventLog } from './event-log.js';
 import { instancesRepository, type InstancesRepository } from './instances-repository.js';
 import { messagesRepository, type MessagesRepository } from './messages-repository.js';
@@ -13,7 +14,8 @@ import type { InstanceId } from './types.js';
 export { useSqliteAuthState, type SqliteAuthState } from './auth-state.js';
 export { chatsRepository, type ChatPatch, type ChatRow, type ChatsRepository } from './chats-repository.js';
 export { contactsRepository, type ContactPatch, type ContactRow, type ContactsRepository } from './contacts-repository.js';
-export { openDatabase, type Database } from './database.js';
+export { EmptyDatabaseError, openDatabase, type Database, type OpenOptions } from './database.js';
+export { storeHealth, storeProblemOf, type StoreHealth, type StoreProblem } from './store-health.js';
 export { eventLog, type AppendedEvent, type EventLog, type LoggedEvent, type PayloadBuilder, type PruneOptions } from './event-log.js';
 export { instancesRepository, type InstanceRow, type InstancesRepository, type NewInstance } from './instances-repository.js';
 export {
@@ -40,6 +42,8 @@ export interface Storage {
   messages: MessagesRepository;
   events: EventLog;
   queues: QueuesRepository;
+  /** Write probe, file identity and schema checks, for readiness and for noticing a store that went away. */
+  health: StoreHealth;
   authState(instanceId: InstanceId): SqliteAuthState;
   /** `withTransaction` on this database: the store writes and the log entries of one WhatsApp event commit together. */
   transaction<T>(fn: () => T): T;
@@ -47,8 +51,8 @@ export interface Storage {
 }
 
 /** Opens the file (migrating it) and builds every repository on it. */
-export function createStorage(file: string): Storage {
-  const db = openDatabase(file);
+export function createStorage(file: string, opts: OpenOptions = {}): Storage {
+  const db = openDatabase(file, opts);
   return {
     db,
     instances: instancesRepository(db),
@@ -58,6 +62,7 @@ export function createStorage(file: string): Storage {
     messages: messagesRepository(db),
     events: eventLog(db),
     queues: queuesRepository(db),
+    health: storeHealth(db, file),
     authState: instanceId => useSqliteAuthState(db, instanceId),
     transaction: fn => withTransaction(db, fn),
     close: () => void db.close()

@@ -2,14 +2,15 @@ import type { Storage } from '../../storage/index.js';
 import { Errors } from '../errors.js';
 import type { CommandHandlers } from './command-layer.js';
 import { assertAdmin } from '../auth/principal.js';
-import type { InstanceRegistry, LiveInstance } from '../instances/instance-registry.js';
+import { STORE_UNAVAILABLE, type InstanceRegistry, type LiveInstance } from '../instances/instance-registry.js';
 
 const info = (inst: LiveInstance) => ({
   name: inst.row.name,
   id: inst.row.id,
   state: inst.session.state === 'close' && inst.row.state === 'refused' ? 'refused' : inst.session.state,
   owner: inst.row.owner,
-  pushName: inst.row.push_name
+  pushName: inst.row.push_name,
+  ...(inst.suspended ? { statusReason: STORE_UNAVAILABLE, reason: inst.suspended.reason } : {})
 });
 
 /** instance.*: create, list, connect, state, logout, delete. */
@@ -62,12 +63,7 @@ export function instanceCommands(
       const pairingCode = await sock.requestPairingCode(number.replace(/\D/g, ''));
       return { instance, pairingCode };
     },
-    'instance.restart': ({ instance }) => {
-      const inst = registry.get(instance);
-      inst.session.stop();
-      inst.session.start();
-      return info(inst);
-    },
+    'instance.restart': ({ instance }) => info(registry.restart(instance)),
     'instance.events': ({ instance, after, limit }) => {
       const inst = registry.get(instance);
       const max = limit ?? 100;

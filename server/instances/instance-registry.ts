@@ -3,13 +3,14 @@ import { jidNormalizedUser } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
 import QRCode from 'qrcode';
 import type { InstanceRef, PendingEvent } from '../../protocol/index.js';
-import type { InstanceId, InstanceRow, SqliteAuthState, Storage } from '../../storage/index.js';
+import type { InstanceId, InstanceRow, SqliteAuthState, Storage, StoreProblem } from '../../storage/index.js';
 import { hashToken, newToken, tokenMatches } from '../auth/tokens.js';
 import type { Config } from '../config.js';
 import { Errors } from '../errors.js';
 import type { EventPipeline } from '../events/event-pipeline.js';
 import { prefetch } from '../events/prefetch.js';
 import { translate } from '../events/translate.js';
+import type { StoreMonitor } from '../health/store-monitor.js';
 import { InstanceSession, type BaileysEvent } from './instance-session.js';
 import { wireState, type InstanceState } from './instance-state.js';
 
@@ -22,13 +23,22 @@ export interface LiveInstance {
   /** Baileys events and state changes of one instance are handled strictly in order. */
   chain: Promise<void>;
   wire: 'connecting' | 'open' | 'close' | 'refused';
+  /** Set while the hub keeps the instance closed because the store cannot be written. */
+  suspended?: StoreProblem;
 }
+
+/** `statusReason` of an instance the hub closed because the store cannot be written (HTTP's Insufficient Storage). */
+export const STORE_UNAVAILABLE = 507;
 
 export interface RegistryOptions {
   storage: Storage;
   pipeline: EventPipeline;
   config: Pick<Config, 'QR_MAX_COUNT' | 'WA_WS_URL'>;
+  /** Baileys' logger, silenced below debug. */
   logger: Logger;
+  /** The hub's own logger: failures the operator must see. */
+  log: Logger;
+  store: StoreMonitor;
   /** Reconnect backoff; tests shorten it. */
   backoff?: { baseMs: number; maxMs: number };
   qrTimeoutMs?: number;
@@ -45,6 +55,7 @@ export class InstanceRegistry {
 
   constructor(private readonly opts: RegistryOptions) {
     for (const row of opts.storage.instances.list()) this.live.set(row.name, this.materialize(row));
+    opts.store.listen({ down: problem => this.suspendAll(problem), up: () => this.resumeAll() });
   }
 
   list(): LiveInstance[] {
@@ -80,8 +91,23 @@ export class InstanceRegistry {
 
   connect(name: string): LiveInstance {
     const inst = this.get(name);
+    this.assertStoreWritable();
     inst.session.start();
     return inst;
+  }
+
+  /** Ends the socket and connects again; refused, leaving the session as it is, while the store is down. */
+  restart(name: string): LiveInstance {
+    const inst = this.get(name);
+    this.assertStoreWritable();
+    inst.session.stop();
+    inst.session.start();
+    return inst;
+  }
+
+  private assertStoreWritable(): void {
+    const problem = this.opts.store.current;
+    if (problem) throw new Errors.storeUnavailable(problem.reason);
   }
 
   async logout(name: string): Promise<LiveInstance> {
@@ -110,9 +136,12 @@ export class InstanceRegistry {
   /** On start: every paired instance reconnects with its stored credentials, without a QR. */
   restoreAll(): number {
     let n = 0;
+    const problem = this.opts.store.current;
     for (const inst of this.live.values()) {
       if (inst.auth.hasAccount()) {
-        inst.session.start();
+        // Not acknowledging anything while the store is down; they connect when it is back.
+        if (problem) inst.suspended = problem;
+        else inst.session.start();
         n++;
       }
     }
@@ -144,9 +173,50 @@ export class InstanceRegistry {
     return { name: inst.row.name, owner: inst.row.owner };
   }
 
+  /**
+   * The store cannot be written: every connected session ends at once, before Baileys can
+   * send another receipt or ack, so WhatsApp keeps what it could not give us.
+   */
+  private suspendAll(problem: StoreProblem): void {
+    for (const inst of this.live.values()) {
+      if (!inst.session.active) continue;
+      inst.suspended = problem;
+      inst.session.suspend(STORE_UNAVAILABLE);
+    }
+  }
+
+  private resumeAll(): void {
+    for (const inst of this.live.values()) {
+      if (!inst.suspended) continue;
+      inst.suspended = undefined;
+      inst.session.start();
+    }
+  }
+
+  /** Passes `fn`'s result through; a store failure inside it is reported before the error goes on. */
+  private watched<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      this.opts.store.reportWriteError(err);
+      throw err;
+    }
+  }
+
   private materialize(row: InstanceRow): LiveInstance {
     const logger = this.opts.logger.child({ instance: row.name });
     const auth = this.opts.storage.authState(row.id);
+    // Signal keys are written inside Baileys' decryption; a failure there must stop the socket too.
+    const keys = auth.state.keys;
+    const setKeys = keys.set.bind(keys);
+    keys.set = async data => {
+      try {
+        await setKeys(data);
+      } catch (err) {
+        this.opts.store.reportWriteError(err);
+        throw err;
+      }
+    };
     const inst: LiveInstance = {
       row,
       auth,
@@ -168,20 +238,34 @@ export class InstanceRegistry {
         onState: (state, statusReason, extra) => this.enqueue(inst, async () => this.onState(inst, state, statusReason, extra)),
         onQr: code => this.enqueue(inst, async () => this.onQr(inst, code)),
         onEvent: event => this.enqueue(inst, async () => this.onEvent(inst, event)),
-        onCreds: () => auth.saveCreds(),
         onPushName: name => this.enqueue(inst, async () => this.onPushName(inst, name)),
+        commitMessage: data => this.run(inst, async () => this.onEvent(inst, { name: 'messages.upsert', data })),
+        onCreds: () => {
+          try {
+            this.watched(() => auth.saveCreds());
+          } catch (err) {
+            this.opts.log.error({ err, instance: row.name }, 'could not save credentials');
+          }
+        },
         onLoggedOut: () => auth.clear()
       }
     });
     return inst;
   }
 
+  /** Like `enqueue`, in the same order, but the caller learns when the task is done and whether it failed. */
+  private run(inst: LiveInstance, task: () => Promise<void>): Promise<void> {
+    const done = inst.chain.then(task);
+    inst.chain = done.catch(err => this.opts.log.error({ err, instance: inst.row.name }, 'failed to commit an inbound message; it stays unacknowledged'));
+    return done;
+  }
+
   private enqueue(inst: LiveInstance, task: () => Promise<void>): void {
-    inst.chain = inst.chain.then(task).catch(err => this.opts.logger.error({ err, instance: inst.row.name }, 'failed to handle an instance event'));
+    inst.chain = inst.chain.then(task).catch(err => this.opts.log.error({ err, instance: inst.row.name }, 'failed to handle an instance event'));
   }
 
   private commit(inst: LiveInstance, produce: () => PendingEvent[]): void {
-    this.opts.pipeline.commit({ id: inst.row.id, ref: this.ref(inst) }, produce);
+    this.watched(() => this.opts.pipeline.commit({ id: inst.row.id, ref: this.ref(inst) }, produce));
   }
 
   private onState(inst: LiveInstance, state: InstanceState, statusReason: number, extra: { owner?: string; pushName?: string }): void {

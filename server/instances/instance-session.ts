@@ -1,4 +1,4 @@
-import { DisconnectReason, type AuthenticationState, type BaileysEventMap, type ChatModification, type WASocket } from '@whiskeysockets/baileys';
+import { DisconnectReason, type AuthenticationState, type BaileysEventMap, type ChatModification, type WAMessage, type WASocket } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
 import { watchClearedChats } from './cleared-chats.js';
 import { backoffDelay } from './reconnect-policy.js';
@@ -28,6 +28,8 @@ export interface SessionHooks {
   onState(state: InstanceState, statusReason: number, extra: { owner?: string; pushName?: string }): void;
   onQr(code: string): void;
   onEvent(event: BaileysEvent): void;
+  /** An inbound message to commit before it is receipted; a rejection leaves it unacknowledged. */
+  commitMessage(data: BaileysEventMap['messages.upsert']): Promise<void>;
   /** Credentials changed; persist them. */
   onCreds(): void;
   /** WhatsApp told the account's push name (after the first pairing this comes only after the connection opened). */
@@ -96,6 +98,17 @@ export class InstanceSession {
     this.open();
   }
 
+  /** True from `start` until `stop` or a logout: the session means to be connected. */
+  get active(): boolean {
+    return !this.stopped;
+  }
+
+  /** Ends the socket at once, so nothing more is acknowledged, and reports `close` with the reason; `start` resumes. */
+  suspend(statusReason: number): void {
+    this.stop();
+    this.move('close', statusReason);
+  }
+
   /** Ends the socket and stops retrying; the instance keeps its credentials. */
   stop(): void {
     this.stopped = true;
@@ -143,8 +156,15 @@ export class InstanceSession {
       logger: this.opts.logger.child({ class: 'baileys' }),
       url: this.opts.url,
       qrTimeoutMs: this.opts.qrTimeoutMs,
-      getMessage: this.opts.getMessage
+      getMessage: this.opts.getMessage,
+      beforeMessageReceipt: async (msg, type) => {
+        if (sock !== this.sock) throw new Error('the socket was replaced');
+        await this.opts.hooks.commitMessage({ messages: [msg], type });
+        committed.add(msg);
+      }
     });
+    // Messages already committed before their receipt; Baileys emits the same objects again in `messages.upsert`.
+    const committed = new WeakSet<WAMessage>();
     this.sock = sock;
     this.move('connecting', 0);
     sock.ev.on('creds.update', update => {
@@ -176,7 +196,14 @@ export class InstanceSession {
     );
     for (const name of FORWARDED_EVENTS) {
       sock.ev.on(name, ((data: unknown) => {
-        if (sock === this.sock) this.opts.hooks.onEvent({ name, data } as BaileysEvent);
+        if (sock !== this.sock) return;
+        if (name === 'messages.upsert') {
+          const upsert = data as BaileysEventMap['messages.upsert'];
+          const rest = upsert.messages.filter(m => !committed.has(m));
+          if (!rest.length) return;
+          data = { ...upsert, messages: rest };
+        }
+        this.opts.hooks.onEvent({ name, data } as BaileysEvent);
       }) as never);
     }
   }

@@ -1,4 +1,4 @@
-import makeWASocket, { WA_CERT_DETAILS, type AuthenticationState, type WAMessageKey, type proto, type WASocket } from '@whiskeysockets/baileys';
+import makeWASocket, { WA_CERT_DETAILS, type AuthenticationState, type MessageUpsertType, type WAMessage, type WAMessageKey, type proto, type WASocket } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
 
 export interface WaSocketOptions {
@@ -9,6 +9,14 @@ export interface WaSocketOptions {
   qrTimeoutMs?: number;
   /** Baileys asks for a message it sent when a contact requests a retry; served from the store. */
   getMessage(key: WAMessageKey): Promise<proto.IMessage | undefined>;
+  /**
+   * Awaited with each inbound message before Baileys sends its delivery receipt; when it
+   * throws, nothing is sent and WhatsApp delivers the message again on the next connection.
+   * A hook of our patch to the pinned Baileys (patches/): unpatched, Baileys receipts a
+   * message before it emits `messages.upsert`, so a crash in between loses a message
+   * WhatsApp will never redeliver.
+   */
+  beforeMessageReceipt(msg: WAMessage, type: MessageUpsertType): Promise<void>;
 }
 
 let rootKeyApplied: string | undefined;
@@ -41,6 +49,7 @@ export function createWaSocket(opts: WaSocketOptions): WASocket {
     browser: ['wahub', 'Chrome', '1.0.0'],
     markOnlineOnConnect: false,
     syncFullHistory: false,
-    getMessage: opts.getMessage
+    getMessage: opts.getMessage,
+    beforeMessageReceipt: opts.beforeMessageReceipt
   });
 }

@@ -24,6 +24,8 @@ export interface Hub {
   authenticate: Authenticator;
   /** Reconnects every paired instance and picks up every queue that still has work; returns how many instances. */
   start(): number;
+  /** True once `start` has restored the sessions. */
+  readonly started: boolean;
   /** Set only on the start that generated the admin key: it is shown once, never stored in clear. */
   generatedAdminKey?: string;
 }
@@ -51,6 +53,8 @@ export default fp(
       pipeline,
       config: opts.config,
       logger: opts.baileysLogger,
+      log: app.log as unknown as Logger,
+      store: app.storeMonitor,
       backoff: opts.backoff,
       qrTimeoutMs: opts.qrTimeoutMs
     });
@@ -79,12 +83,25 @@ export default fp(
     app.addHook('onReady', async () => prune());
     app.addHook('onClose', async () => clearInterval(pruneTimer));
     const admin = ensureAdminKey(app.storage, opts.config.API_KEY);
+    let started = false;
     const start = () => {
       const restored = registry.restoreAll();
       queues.resumeAll();
+      started = true;
       return restored;
     };
-    app.decorate('hub', { pipeline, registry, commands, queues, start, authenticate: makeAuthenticator(admin.hash, registry), generatedAdminKey: admin.generated });
+    const hub: Hub = {
+      pipeline,
+      registry,
+      commands,
+      queues,
+      start,
+      get started() {
+        return started;
+      },
+      authenticate: makeAuthenticator(admin.hash, registry), generatedAdminKey: admin.generated
+    };
+    app.decorate('hub', hub);
     // Sessions stop before the store closes (hooks run in reverse order of registration).
     app.addHook('onClose', async () => {
       await queues.close();

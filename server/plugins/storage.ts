@@ -1,19 +1,50 @@
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fp from 'fastify-plugin';
+import type { Logger } from 'pino';
 import { createStorage, type Storage } from '../../storage/index.js';
+import { StoreMonitor } from '../health/store-monitor.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     storage: Storage;
+    storeMonitor: StoreMonitor;
   }
 }
 
-/** The SQLite store, opened at registration and closed with the app. */
+export interface StorageOptions {
+  dataDir: string;
+  allowEmpty: boolean;
+  checkIntervalMs: number;
+}
+
+/** Left beside the database once it exists, so a later start can tell a lost database from a first start. */
+export const HELD_MARKER = 'wahub.sqlite.held';
+
+/** The SQLite store, opened at registration and closed with the app, and the monitor that says whether it takes writes. */
 export default fp(
-  async (app, opts: { dataDir: string }) => {
-    const storage = createStorage(join(opts.dataDir, 'wahub.sqlite'));
+  async (app, opts: StorageOptions) => {
+    const file = join(opts.dataDir, 'wahub.sqlite');
+    const marker = join(opts.dataDir, HELD_MARKER);
+    const held = existsSync(marker);
+    const storage = createStorage(file, { mustHoldData: held && !opts.allowEmpty });
+    if (held && opts.allowEmpty) app.log.warn({ file }, 'ALLOW_EMPTY_DATA is set: a missing or empty database is started afresh');
+    if (!held) {
+      writeFileSync(
+        marker,
+        'wahub keeps its database in wahub.sqlite here. While this file exists the hub refuses to start on a\n' +
+          'missing or empty database (it would begin without instances, credentials or messages); set\n' +
+          'ALLOW_EMPTY_DATA=true to start afresh on purpose.\n'
+      );
+    }
+    const monitor = new StoreMonitor(storage.health, app.log as unknown as Logger, opts.checkIntervalMs);
     app.decorate('storage', storage);
-    app.addHook('onClose', async () => storage.close());
+    app.decorate('storeMonitor', monitor);
+    app.addHook('onReady', async () => monitor.start());
+    app.addHook('onClose', async () => {
+      monitor.stop();
+      storage.close();
+    });
   },
   { name: 'storage' }
 );

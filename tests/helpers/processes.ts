@@ -8,6 +8,8 @@ export interface Spawned {
   vars: Record<string, string>;
   stdout: () => string;
   stderr: () => string;
+  /** The process's pino lines on stdout, parsed. */
+  logs: () => Record<string, unknown>[];
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -41,6 +43,11 @@ export async function spawnTs(entry: string, env: Record<string, string>, waitFo
     vars,
     stdout: () => out,
     stderr: () => err,
+    logs: () =>
+      out
+        .split('\n')
+        .filter(line => line.startsWith('{'))
+        .map(line => JSON.parse(line) as Record<string, unknown>),
     async stop(signal = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill(signal);
