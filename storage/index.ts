@@ -6,6 +6,7 @@ import { eventLog, type EventLog } from './event-log.js';
 import { instancesRepository, type InstancesRepository } from './instances-repository.js';
 import { messagesRepository, type MessagesRepository } from './messages-repository.js';
 import { queuesRepository, type QueuesRepository } from './queues-repository.js';
+import { sendsRepository, type SendsRepository } from './sends-repository.js';
 import { settingsRepository, type SettingsRepository } from './settings-repository.js';
 import { withTransaction } from './transaction.js';
 import type { InstanceId } from './types.js';
@@ -26,6 +27,7 @@ export {
 } from './messages-repository.js';
 export { appliedMigrations, migrate, MIGRATIONS, type AppliedMigration, type Migration } from './migrations.js';
 export { queuesRepository, type QueueCounts, type QueueRow, type QueuesRepository, type RecipientRow } from './queues-repository.js';
+export { sendsRepository, type SendsRepository } from './sends-repository.js';
 export { settingsRepository, type SettingsRepository } from './settings-repository.js';
 export { withTransaction } from './transaction.js';
 export type { InstanceId, Jid, MessageId } from './types.js';
@@ -40,6 +42,7 @@ export interface Storage {
   messages: MessagesRepository;
   events: EventLog;
   queues: QueuesRepository;
+  sends: SendsRepository;
   authState(instanceId: InstanceId): SqliteAuthState;
   /** `withTransaction` on this database: the store writes and the log entries of one WhatsApp event commit together. */
   transaction<T>(fn: () => T): T;
@@ -58,6 +61,7 @@ export function createStorage(file: string): Storage {
     messages: messagesRepository(db),
     events: eventLog(db),
     queues: queuesRepository(db),
+    sends: sendsRepository(db),
     authState: instanceId => useSqliteAuthState(db, instanceId),
     transaction: fn => withTransaction(db, fn),
     close: () => void db.close()
