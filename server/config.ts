@@ -12,6 +12,13 @@ export const ConfigSchema = Type.Object({
   EVENT_RETENTION_HOURS: Type.Number({ minimum: 0, default: 168, description: 'stored events older than this are pruned (0: keep all)' }),
   EVENT_RETENTION_COUNT: Type.Integer({ minimum: 0, default: 100_000, description: 'stored events kept per instance (0: no limit)' }),
   RATE_LIMIT_PER_SECOND: Type.Number({ minimum: 0, default: 20, description: 'commands per second per instance, bursts up to twice that (0: off)' }),
+  SEND_ACK_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    maximum: 600_000,
+    default: 20_000,
+    description: "how long a bulk send waits for WhatsApp's ack of a message before it retries with the same ID"
+  }),
+  SEND_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 20, default: 3, description: 'sends tried per bulk recipient before a timeout or a lost connection is final' }),
   WA_WS_URL: Type.Optional(Type.String({ pattern: '^wss?://', description: "WhatsApp's WebSocket URL (Baileys' default when unset)" })),
   WA_ROOT_PUBLIC_KEY: Type.Optional(
     Type.String({ pattern: '^[0-9a-fA-F]{64}$', description: "hex root key Baileys checks the server's certificates against" })

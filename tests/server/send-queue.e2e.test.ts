@@ -20,7 +20,6 @@ beforeAll(async () => {
   ({ token, client: io } = await pairInstance(hub, sim, 'bulk', PHONE));
 });
 afterAll(async () => {
-  for (const e of io.events) expect(validateEvent(e)).toEqual({ ok: true });
   io.close();
   await hub.close();
   await sim.stop();
@@ -51,15 +50,20 @@ test('a queue to 5 numbers, one not on WhatsApp: START, 4 PROCESSING, one ERROR 
     'deleted.queue'
   ]);
   const start = seen[0]!.data as { queue: { progress: number; status: string } };
-  expect(start.queue).toMatchObject({ progress: 0, status: 'STARTED' });
-  const progress = seen.filter(e => e.event === 'send.message:PROCESSING').map(e => (e.data as { queue: { progress: number } }).queue.progress);
-  expect(progress).toEqual([20, 40, 80, 100]);
+  expect(start.queue).toEqual({ queueId, queueTimestamp: expect.any(Number), progress: 0, status: 'STARTED', total: 5 });
+  // PROCESSING names its one recipient and never carries the lists (contract v2).
+  const processing = seen.filter(e => e.event === 'send.message:PROCESSING').map(e => (e.data as { queue: Record<string, unknown> }).queue);
+  expect(processing.map(p => Object.keys(p).sort())).toEqual(Array(4).fill(['jid', 'messageId', 'progress', 'queueId', 'queueTimestamp']));
+  expect(processing.map(p => p.progress)).toEqual([20, 40, 80, 100]);
   expect(seen[3]!.data).toEqual({ number: GHOST, message: 'The number entered is not a valid whatsapp contact', status: 404, error: 'Not Found', queueId });
   const done = seen[6]!.data as { queue: { progress: number; data: { jids: string[]; messageIds: string[]; message: unknown } } };
   expect(done.queue.progress).toBe(100);
   expect(done.queue.data.messageIds).toHaveLength(4);
   expect(done.queue.data.jids).toEqual([...nums(0, 2), ...nums(2, 2)].map(n => `${n}@s.whatsapp.net`));
   expect(done.queue.data.message).toEqual({ messageType: 'extendedTextMessage', message: { text: 'bulk hello' } });
+
+  expect(processing.map(p => p.messageId)).toEqual(done.queue.data.messageIds);
+  expect(processing.map(p => p.jid)).toEqual(done.queue.data.jids);
 
   const out = sim.outbox(PHONE).filter(o => done.queue.data.messageIds.includes(o.id));
   expect(out.map(o => o.to)).toEqual(done.queue.data.jids);
@@ -112,6 +116,10 @@ test('the instance is dropped mid-queue: the queue waits (paused.queue with a re
   sim.kick(PHONE, 'drop');
   const wait = await io.waitFor('paused.queue', e => e.data.queue.queueId === queueId, 20_000);
   expect(wait.data.reason).toBe('instance not connected');
+  // Held by the hub, it goes on by itself and says so, with what it waited for.
+  const resumed = await io.waitFor('resumed.queue', e => e.data.queue.queueId === queueId, 30_000);
+  expect(resumed.data).toMatchObject({ action: 'resume', reason: 'instance not connected' });
+  expect(resumed.seq).toBeGreaterThan(wait.seq);
   await io.waitFor('send.message:COMPLETED', e => e.data.queue.queueId === queueId, 30_000);
   const out = sim.outbox(PHONE).filter(o => o.text === 'dropped run' && !o.repeat);
   expect(out.map(o => o.to).sort()).toEqual(numbers.map(n => `${n}@s.whatsapp.net`).sort());
@@ -160,4 +168,10 @@ test('the queue commands over the plain WebSocket too', async () => {
   } finally {
     ws.close();
   }
+});
+
+test('every event the queues above emitted validates against the protocol schemas', () => {
+  const queueEventsSeen = io.events.filter(e => e.event.startsWith('send.message') || e.event.endsWith('.queue'));
+  expect(queueEventsSeen.length).toBeGreaterThan(20);
+  for (const e of io.events) expect({ event: e.event, seq: e.seq, result: validateEvent(e) }).toEqual({ event: e.event, seq: e.seq, result: { ok: true } });
 });
