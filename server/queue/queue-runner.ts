@@ -19,6 +19,8 @@ const CHECK_BATCH = 10;
 const NOT_ON_WHATSAPP = 'not-on-whatsapp';
 export const HOLD_DISCONNECTED = 'instance not connected';
 export const HOLD_DAILY_CAP = 'daily cap reached';
+/** The pause before a turn that failed on its way (not a send) is taken again. */
+const RETRY_TURN_MS = 1000;
 
 export interface RunnerOptions {
   /** How long WhatsApp may take to ack a message stanza before the send counts as timed out. */
@@ -120,7 +122,14 @@ export class QueueRunner {
       } else if (state === 'queued') {
         this.move(q, 'running');
       }
-      await this.handle(inst, q, next, options);
+      try {
+        await this.handle(inst, q, next, options);
+      } catch (err) {
+        // A number check that timed out or lost its connection: nothing was sent, so the turn
+        // is simply taken again (after the instance is back, when it is gone), never skipped.
+        this.logger.warn({ err, queueId, position: next.position }, 'queue turn failed; trying again');
+        await sleep(RETRY_TURN_MS);
+      }
     }
   }
 
