@@ -9,6 +9,7 @@ const OK_A = '5561960000101';
 const OK_B = '5561960000102';
 const REFUSING = '5561960000201';
 const ACK_LOST = '5561960000301';
+const ACK_LOST_DROPPED = '5561960000302';
 const LID_CONTACT = '5561960000401';
 const LID_USER = '100000000000401';
 // Brazil's 9th digit: people type 5531 9XXXX-XXXX, WhatsApp knows the account as 5531XXXXXXXX.
@@ -28,6 +29,7 @@ beforeAll(async () => {
     contacts: [
       { phone: REFUSING, refuse: 479 },
       { phone: ACK_LOST, noAck: true },
+      { phone: ACK_LOST_DROPPED, noAck: true },
       { phone: LID_CONTACT, lid: LID_USER },
       { phone: TYPED, jid: CANONICAL }
     ],
@@ -35,7 +37,7 @@ beforeAll(async () => {
   });
   sim.createAccount({ phone: CAPPED, history: { chats: [] } });
   // A short ack timeout, so running out of retries takes seconds, not minutes.
-  hub = await startHub(sim, { env: { RATE_LIMIT_PER_SECOND: '0', SEND_ACK_TIMEOUT_MS: '700', SEND_MAX_ATTEMPTS: '3' } });
+  hub = await startHub(sim, { env: { RATE_LIMIT_PER_SECOND: '0', SEND_ACK_TIMEOUT_MS: '1500', SEND_MAX_ATTEMPTS: '3' } });
   ({ token, client: io } = await pairInstance(hub, sim, 'fails', PHONE));
 });
 afterAll(async () => {
@@ -94,6 +96,29 @@ test('no ack from WhatsApp: the recipient is retried with the same message ID up
   const copies = sim.outbox(PHONE).filter(o => o.text === 'ack lost' && o.to === jid(ACK_LOST));
   expect(new Set(copies.map(c => c.id))).toEqual(new Set([lost!.messageId]));
   expect(copies.map(c => c.repeat)).toEqual([false, true, true]);
+});
+
+test('the connection drops while WhatsApp has not answered: the queue waits for the instance, says so, and sends again with the same ID', async () => {
+  const queueId = await create([ACK_LOST_DROPPED], 'dropped in flight');
+  // The contact has it and the hub waits for an ack that does not come: drop the connection now.
+  await waitUntil(() => sim.outbox(PHONE).some(o => o.text === 'dropped in flight'), 10_000);
+  sim.kick(PHONE, 'drop');
+  const held = await io.waitFor('paused.queue', e => e.data.queue.queueId === queueId, 20_000);
+  expect(held.data.reason).toBe('instance not connected');
+  const resumed = await io.waitFor('resumed.queue', e => e.data.queue.queueId === queueId, 30_000);
+  expect(resumed.data.reason).toBe('instance not connected');
+  // The acks never come, so the bound ends it: the lost connection counted as one of the three tries.
+  const error = await io.waitFor('send.message:ERROR', e => e.data.queueId === queueId, 30_000);
+  expect(error.data).toMatchObject({ number: ACK_LOST_DROPPED, status: 408 });
+  const [r] = await recipients(queueId);
+  expect(r).toMatchObject({ state: 'failed', attempts: 3 });
+  await waitUntil(() => sim.outbox(PHONE).filter(o => o.text === 'dropped in flight').length === 3, 10_000);
+  const copies = sim.outbox(PHONE).filter(o => o.text === 'dropped in flight');
+  expect(copies.map(c => [c.id, c.repeat])).toEqual([
+    [r!.messageId, false],
+    [r!.messageId, true],
+    [r!.messageId, true]
+  ]);
 });
 
 test('a @lid recipient skips the number check and is sent to as given', async () => {
