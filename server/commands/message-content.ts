@@ -54,15 +54,15 @@ export const skipsNumberCheck = (jid: string): boolean => isJidGroup(jid) === tr
 
 const digits = (s: string): string => s.replace(/\D/g, '');
 
+/** Baileys does not export its protocol interface; this is its shape. */
+type USyncQueryProtocol = USyncQuery['protocols'][number];
+
 /**
  * Baileys' contact protocol keeps only `type="in"` of each answer and drops the
  * query WhatsApp echoes back in the `<contact>` node. That echo is what ties an
  * answer to the number asked when WhatsApp answers with another JID than the one
  * the digits spell (Brazil's 9th digit: 5531 9XXXX-XXXX is known as 5531XXXXXXXX).
  */
-/** Baileys does not export its protocol interface; this is its shape. */
-type USyncQueryProtocol = USyncQuery['protocols'][number];
-
 class EchoingContactProtocol implements USyncQueryProtocol {
   private readonly contact = new USyncContactProtocol();
   readonly name = this.contact.name;
