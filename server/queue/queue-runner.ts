@@ -178,7 +178,7 @@ export class QueueRunner {
     const attempt = r.attempts + 1;
     // Committed before the stanza goes out: whatever happens next, a retry reuses this ID.
     this.moveRecipient(r, 'sending', { message_id: messageId, jid, attempts: attempt });
-    const sending = { ...r, state: 'sending' };
+    const sending: RecipientRow = { ...r, state: 'sending', message_id: messageId, jid, attempts: attempt };
     const message = JSON.parse(q.message) as MessageInput;
     if (options.composing && 'text' in message) {
       await sock.sendPresenceUpdate('composing', jid).catch(() => undefined);
