@@ -13,6 +13,8 @@ const PHONE = '5571950000001';
 const RESEND_TO = '5571950000101';
 const SKIP_TO = '5571950000102';
 const jid = (n: string) => `${n}@s.whatsapp.net`;
+/** Fewer bytes than a message stanza, more than anything else a quiet client writes. */
+const STANZA_BYTES = 400;
 
 let sim: Awaited<ReturnType<typeof spawnSimulator>>;
 let control: ReturnType<typeof simControl>;
@@ -43,6 +45,8 @@ beforeAll(async () => {
   sim = await spawnSimulator();
   control = simControl(sim.controlUrl);
   await control.call('POST', '/accounts', { phone: PHONE, history: { chats: [] } });
+  // No receipts: the hub's acks of them would be bytes on the wire too, and only the stanza may be.
+  for (const from of [RESEND_TO, SKIP_TO]) await control.call('POST', `/accounts/${PHONE}/receipts`, { from, mode: 'none' });
   dir = tempDir('wahub-crash-mid-send-');
   hub = await startHubProcess();
   const paired = await pairInstance(api(), control, 'crash', PHONE);
@@ -71,15 +75,17 @@ async function crashMidSend(to: string, text: string, onUncertain: 'resend' | 's
   const { queueId } = created.json as { queueId: string };
   await until('the number check', async () => ((await recipientOf(queueId))?.jid ? true : undefined));
   const simPort = Number(new URL(sim.url).port);
-  const before = await unreadBytesOnPort(simPort);
   sim.child.kill('SIGSTOP');
   try {
+    // Measured once frozen: whatever arrives from here on waits unread.
+    const before = await unreadBytesOnPort(simPort);
     const sending = await until('the recipient to be sending', async () => {
       const r = await recipientOf(queueId);
       return r?.state === 'sending' ? r : undefined;
     });
-    // The stanza is written when it sits unread in the frozen simulator's socket.
-    await until('the stanza on the wire', async () => ((await unreadBytesOnPort(simPort)) > before ? true : undefined));
+    // The stanza is written when it sits unread in the frozen simulator's socket. A message to a
+    // contact and the own phone is most of a kilobyte; a keep-alive ping or an ack is tens of bytes.
+    await until('the stanza on the wire', async () => ((await unreadBytesOnPort(simPort)) - before >= STANZA_BYTES ? true : undefined));
     const lastSeq = client.events.at(-1)!.seq;
     await hub!.stop('SIGKILL');
     return { queueId, messageId: sending.messageId!, lastSeq };
