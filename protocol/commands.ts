@@ -259,7 +259,7 @@ export const QueueOptions = Type.Object(
     maxDelayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
     /** Show "typing…" before each send, for a time that grows with the text. */
     composing: Type.Optional(Type.Boolean()),
-    /** At most this many bulk sends per instance per day (from midnight, server time). */
+    /** Hold the queue once the instance sent this many messages today, single sends included (from midnight, server time). */
     dailyCap: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
     /**
      * A recipient caught mid-send by a crash: `resend` (default) sends again with the
@@ -287,8 +287,12 @@ export const QueueInfo = Type.Object({
     Type.Array(
       Type.Object({
         number: Type.String(),
+        /** The JID WhatsApp's number check returned (it may differ from the number's digits), null before the check. */
+        jid: Type.Union([Jid, Type.Null()]),
         state: Type.Enum(RECIPIENT_STATES),
         messageId: Type.Union([Type.String(), Type.Null()]),
+        /** Sends tried with `messageId`; transient failures are retried a bounded number of times. */
+        attempts: Type.Integer({ minimum: 0 }),
         error: Type.Union([Type.String(), Type.Null()])
       })
     )

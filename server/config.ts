@@ -22,6 +22,13 @@ export const ConfigSchema = Type.Object({
   HTTP_MAX_CONNECTIONS: Type.Integer({ minimum: 1, default: 10_000, description: 'open connections (HTTP, Socket.IO, WebSocket) beyond which new ones are dropped' }),
   ALLOW_EMPTY_DATA: Type.Boolean({ default: false, description: 'start on a missing or empty database even though DATA_DIR held one before' }),
   STORE_CHECK_INTERVAL_MS: Type.Integer({ minimum: 100, default: 5000, description: 'how often the store is checked (file still there, a probe write)' }),
+  SEND_ACK_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    maximum: 600_000,
+    default: 20_000,
+    description: "how long a bulk send waits for WhatsApp's ack of a message before it retries with the same ID"
+  }),
+  SEND_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 20, default: 3, description: 'sends tried per bulk recipient before a timeout or a lost connection is final' }),
   WA_WS_URL: Type.Optional(Type.String({ pattern: '^wss?://', description: "WhatsApp's WebSocket URL (Baileys' default when unset)" })),
   WA_ROOT_PUBLIC_KEY: Type.Optional(
     Type.String({ pattern: '^[0-9a-fA-F]{64}$', description: "hex root key handed to Baileys' certificate check, which Baileys 7.0.0-rc14 does not enforce" })

@@ -41,6 +41,8 @@ export class SimAccount {
   readonly clientPresence: ClientPresence[] = [];
   private readonly contacts = new Map<Phone, SimContact>();
   private readonly contactsByLid = new Map<string, SimContact>();
+  /** Numbers as typed → the phone of the JID WhatsApp knows them under. */
+  private readonly aliases = new Map<Phone, Phone>();
   private readonly pending: StanzaBuilder[] = [];
   private readonly receiptListeners = new Set<(receipt: ClientReceipt) => void>();
   private nextDeviceId = 2;
@@ -76,18 +78,30 @@ export class SimAccount {
   }
 
   addContact(spec: ContactSpec): SimContact {
-    const contact = new SimContact(spec);
+    // A number known under another JID lives under that JID; the typed number is only an alias the number check resolves.
+    const canonical = spec.jid ? jidDecode(spec.jid)?.user : undefined;
+    const contact = new SimContact(canonical ? { ...spec, phone: canonical } : spec);
+    if (canonical && canonical !== spec.phone) this.aliases.set(spec.phone, canonical);
     this.contacts.set(contact.phone, contact);
     this.contactsByLid.set(contact.lid, contact);
     return contact;
+  }
+
+  /** The phone a number check for `phone` finds: the canonical one when WhatsApp knows it under another JID. */
+  canonicalPhone(phone: Phone): Phone {
+    return this.aliases.get(phone) ?? phone;
   }
 
   listContacts(): SimContact[] {
     return [...this.contacts.values()];
   }
 
-  /** A contact by phone; unknown numbers become contacts on WhatsApp when auto-contacts is on. */
+  /**
+   * A contact by phone; unknown numbers become contacts on WhatsApp when auto-contacts is on.
+   * An alias is nobody: as on WhatsApp, only the canonical JID reaches the contact.
+   */
   contact(phone: Phone): SimContact | undefined {
+    if (this.aliases.has(phone)) return undefined;
     return this.contacts.get(phone) ?? (this.autoContacts ? this.addContact({ phone }) : undefined);
   }
 

@@ -16,7 +16,10 @@ const ContactSpec = Type.Object(
     lid: Type.Optional(Type.String({ pattern: '^\\d{6,20}$' })),
     onWhatsApp: Type.Optional(Type.Boolean()),
     addressing: Type.Optional(Type.Union([Type.Literal('pn'), Type.Literal('lid')])),
-    picture: Type.Optional(Type.Boolean())
+    picture: Type.Optional(Type.Boolean()),
+    jid: Type.Optional(Type.String({ pattern: '^\\d{6,15}@s\\.whatsapp\\.net$', description: 'the JID WhatsApp knows the number under' })),
+    refuse: Type.Optional(Type.Integer({ minimum: 400, maximum: 599, description: 'error code of the ack refusing every message to it' })),
+    noAck: Type.Optional(Type.Boolean({ description: "messages to it arrive but the server's ack never comes back" }))
   },
   { additionalProperties: false }
 );
@@ -107,7 +110,9 @@ const summary = (a: SimAccount) => ({
     pushName: c.pushName,
     onWhatsApp: c.onWhatsApp,
     addressing: c.addressing,
-    receipts: c.receipts
+    receipts: c.receipts,
+    ...(c.refuse ? { refuse: c.refuse } : {}),
+    ...(c.noAck ? { noAck: true } : {})
   }))
 });
 

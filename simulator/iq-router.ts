@@ -86,14 +86,16 @@ const usync: Handler = (iq, { account }) => {
   const users = getBinaryNodeChildren(getBinaryNodeChild(usyncNode, 'list'), 'user');
   const list = users.map(user => {
     const asked = getBinaryNodeChild(user, 'contact');
-    const phone = asked ? text(asked).replace(/\D/g, '') : undefined;
+    // A number WhatsApp knows under another JID is answered with that JID.
+    const phone = asked ? account.canonicalPhone(text(asked).replace(/\D/g, '')) : undefined;
     const jid = user.attrs.jid ?? `${phone}@s.whatsapp.net`;
     const party = account.party(jid);
     const onWhatsApp = !!party && (party.kind === 'phone' || party.contact.onWhatsApp);
     const decoded = jidDecode(jid);
     const content: BinaryNode[] = [];
     for (const protocol of protocols) {
-      if (protocol === 'contact') content.push({ tag: 'contact', attrs: { type: onWhatsApp ? 'in' : 'out' } });
+      // As WhatsApp does, the answer echoes the query: the only tie to the number asked when the JID differs.
+      if (protocol === 'contact') content.push({ tag: 'contact', attrs: { type: onWhatsApp ? 'in' : 'out' }, ...(asked ? { content: Buffer.from(text(asked)) } : {}) });
       if (protocol === 'devices') {
         const devices = onWhatsApp ? [{ tag: 'device', attrs: { id: '0' } }] : [];
         content.push({ tag: 'devices', attrs: {}, content: [{ tag: 'device-list', attrs: {}, content: devices }] });

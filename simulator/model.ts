@@ -21,6 +21,16 @@ export interface ContactSpec {
   addressing?: Addressing;
   /** false: the contact has no profile picture (404). */
   picture?: boolean;
+  /**
+   * The JID WhatsApp knows this number under, when it is not the one its digits
+   * spell (Brazil's 9th digit: `phone` 5531 9XXXX-XXXX, `jid` 5531XXXXXXXX@s.whatsapp.net).
+   * The number check answers this JID; the contact lives under it.
+   */
+  jid?: string;
+  /** WhatsApp refuses every message to this contact: its ack carries `error="<refuse>"` (e.g. 479, 463). */
+  refuse?: number;
+  /** The server's ack of a message to this contact is lost: the contact gets the message, the client never hears back. */
+  noAck?: boolean;
 }
 
 export interface HistoryChatSpec {
@@ -126,6 +136,9 @@ export class SimContact {
   picture: boolean;
   /** Bumped on every picture change, so each picture has its own URL. */
   pictureId = 1;
+  /** The error code WhatsApp acks messages to this contact with, instead of taking them. */
+  readonly refuse?: number;
+  readonly noAck: boolean;
   readonly device = new SignalDevice();
   receipts: ReceiptMode = 'auto';
   presence: { state: Presence; lastSeen: number } = { state: 'unavailable', lastSeen: Math.floor(Date.now() / 1000) };
@@ -139,6 +152,8 @@ export class SimContact {
     this.onWhatsApp = spec.onWhatsApp ?? true;
     this.addressing = spec.addressing ?? 'pn';
     this.picture = spec.picture ?? true;
+    this.refuse = spec.refuse;
+    this.noAck = spec.noAck ?? false;
   }
 
   get pnJid(): string {

@@ -7,6 +7,18 @@ import type { Companion, SimContact } from './model.js';
 const textOf = (message: proto.IMessage): string | null =>
   message.conversation ?? message.extendedTextMessage?.text ?? message.editedMessage?.message?.protocolMessage?.editedMessage?.conversation ?? null;
 
+/** The error code WhatsApp acks a message to `to` with when the contact is declared `{refuse}`: the message goes nowhere. */
+function refusalFor(account: SimAccount, to: string): number | undefined {
+  const party = account.party(to);
+  return party?.kind === 'contact' ? party.contact.refuse : undefined;
+}
+
+/** A contact declared `{noAck}`: its messages arrive, but their server ack is lost on the way back. */
+function ackLost(account: SimAccount, to: string): boolean {
+  const party = account.party(to);
+  return party?.kind === 'contact' && party.contact.noAck;
+}
+
 /**
  * Decrypts a message stanza the client sent: each `<to>` copy by the device it
  * names (a contact, or the own phone's `deviceSentMessage`), records what each
@@ -24,6 +36,7 @@ export async function receiveFromClient(account: SimAccount, companion: Companio
   if (direct) copies.push({ jid: to, enc: direct });
 
   const reached: SimContact[] = [];
+  const refusal = refusalFor(account, to);
   for (const { jid, enc } of copies) {
     const party = account.party(jid);
     if (!party || !(enc.content instanceof Uint8Array)) continue;
@@ -31,7 +44,7 @@ export async function receiveFromClient(account: SimAccount, companion: Companio
     const message = proto.Message.decode(unpadRandomMax16(plain));
     if (party.kind === 'phone') continue; // the own phone's copy: keeps its session in step, nothing to record
     const contact = party.contact;
-    if (!contact.onWhatsApp) continue;
+    if (!contact.onWhatsApp || refusal !== undefined) continue;
     const repeat = contact.surfaced.has(id);
     contact.surfaced.add(id);
     const cards = contactCardsOf(message);
@@ -47,7 +60,8 @@ export async function receiveFromClient(account: SimAccount, companion: Companio
     reached.push(contact);
   }
 
-  send({ tag: 'ack', attrs: { class: 'message', id, from: to, t: String(Math.floor(Date.now() / 1000)) } });
+  if (!ackLost(account, to)) send({ tag: 'ack', attrs: { class: 'message', id, from: to, t: String(Math.floor(Date.now() / 1000)), ...(refusal !== undefined ? { error: String(refusal) } : {}) } });
+  if (refusal !== undefined) return;
 
   for (const contact of new Set(reached)) {
     if (contact.receipts === 'none') continue;

@@ -7,6 +7,7 @@ import { eventLog, type EventLog } from './event-log.js';
 import { instancesRepository, type InstancesRepository } from './instances-repository.js';
 import { messagesRepository, type MessagesRepository } from './messages-repository.js';
 import { queuesRepository, type QueuesRepository } from './queues-repository.js';
+import { sendsRepository, type SendsRepository } from './sends-repository.js';
 import { settingsRepository, type SettingsRepository } from './settings-repository.js';
 import { withTransaction } from './transaction.js';
 import type { InstanceId } from './types.js';
@@ -28,6 +29,7 @@ export {
 } from './messages-repository.js';
 export { appliedMigrations, migrate, MIGRATIONS, type AppliedMigration, type Migration } from './migrations.js';
 export { queuesRepository, type QueueCounts, type QueueRow, type QueuesRepository, type RecipientRow } from './queues-repository.js';
+export { sendsRepository, type SendsRepository } from './sends-repository.js';
 export { settingsRepository, type SettingsRepository } from './settings-repository.js';
 export { withTransaction } from './transaction.js';
 export type { InstanceId, Jid, MessageId } from './types.js';
@@ -44,6 +46,7 @@ export interface Storage {
   queues: QueuesRepository;
   /** Write probe, file identity and schema checks, for readiness and for noticing a store that went away. */
   health: StoreHealth;
+  sends: SendsRepository;
   authState(instanceId: InstanceId): SqliteAuthState;
   /** `withTransaction` on this database: the store writes and the log entries of one WhatsApp event commit together. */
   transaction<T>(fn: () => T): T;
@@ -63,6 +66,7 @@ export function createStorage(file: string, opts: OpenOptions = {}): Storage {
     events: eventLog(db),
     queues: queuesRepository(db),
     health: storeHealth(db, file),
+    sends: sendsRepository(db),
     authState: instanceId => useSqliteAuthState(db, instanceId),
     transaction: fn => withTransaction(db, fn),
     close: () => void db.close()

@@ -131,6 +131,21 @@ export const MIGRATIONS: readonly Migration[] = [
       -- The daily cap counts what an instance sent since midnight.
       CREATE INDEX queue_recipients_sent ON queue_recipients (state, updated_at);
     `
+  },
+  {
+    version: 4,
+    name: 'send attempts and daily send counts',
+    sql: `
+      -- Transient failures are retried with the same message ID a bounded number of times, across restarts.
+      ALTER TABLE queue_recipients ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+      -- Every send of an instance (single or bulk) counts towards a queue's daily cap: one counter per local day.
+      CREATE TABLE instance_sends (
+        instance_id TEXT NOT NULL REFERENCES instances(id) ON DELETE CASCADE,
+        day INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (instance_id, day)
+      ) WITHOUT ROWID;
+    `
   }
 ];
 

@@ -25,6 +25,8 @@ export interface RecipientRow {
   state: string;
   message_id: MessageId | null;
   error: string | null;
+  /** Sends tried with `message_id` so far; transient failures are retried up to a bound. */
+  attempts: number;
   updated_at: number;
 }
 
@@ -47,10 +49,10 @@ export interface QueuesRepository {
   recipient(queueId: string, position: number): RecipientRow | undefined;
   /** The first recipient not yet handled (pending or caught mid-send), in order. */
   nextOpen(queueId: string): RecipientRow | undefined;
-  updateRecipient(queueId: string, position: number, patch: Partial<Pick<RecipientRow, 'jid' | 'state' | 'message_id' | 'error'>>): void;
+  updateRecipient(queueId: string, position: number, patch: Partial<Pick<RecipientRow, 'jid' | 'state' | 'message_id' | 'error' | 'attempts'>>): void;
   counts(queueId: string): QueueCounts;
-  /** Messages the instance's queues sent since `since` (ms). */
-  sentSince(instanceId: InstanceId, since: number): number;
+  /** The recipients WhatsApp took so far, in order: the lists COMPLETED and the manager events carry. */
+  sent(queueId: string): { jid: Jid | null; number: string; message_id: MessageId | null }[];
 }
 
 export function queuesRepository(db: Database): QueuesRepository {
@@ -70,12 +72,9 @@ export function queuesRepository(db: Database): QueuesRepository {
     "SELECT * FROM queue_recipients WHERE queue_id = ? AND state IN ('pending', 'sending') ORDER BY position LIMIT 1"
   );
   const counts = db.prepare<[string], { state: string; n: number }>('SELECT state, COUNT(*) AS n FROM queue_recipients WHERE queue_id = ? GROUP BY state');
-  const sentSince = db
-    .prepare<[InstanceId, number], number>(
-      `SELECT COUNT(*) FROM queue_recipients r JOIN queues q ON q.id = r.queue_id
-       WHERE q.instance_id = ? AND r.state = 'sent' AND r.updated_at >= ?`
-    )
-    .pluck();
+  const sent = db.prepare<[string], { jid: Jid | null; number: string; message_id: MessageId | null }>(
+    "SELECT jid, number, message_id FROM queue_recipients WHERE queue_id = ? AND state = 'sent' ORDER BY position"
+  );
 
   const create = db.transaction((queue: Omit<QueueRow, 'created_at' | 'updated_at' | 'reason'>, numbers: string[]) => {
     const now = Date.now();
@@ -114,6 +113,6 @@ export function queuesRepository(db: Database): QueuesRepository {
       for (const { state, n } of counts.all(queueId)) if (state in out) out[state as keyof QueueCounts] = n;
       return out;
     },
-    sentSince: (instanceId, since) => sentSince.get(instanceId, since) ?? 0
+    sent: queueId => sent.all(queueId)
   };
 }

@@ -1,4 +1,4 @@
-import { isJidGroup, isLidUser, type AnyMessageContent, type MiscMessageGenerationOptions, type WAMessage, type WASocket } from '@whiskeysockets/baileys';
+import { isLidUser, type AnyMessageContent, type MiscMessageGenerationOptions, type WAMessage, type WASocket } from '@whiskeysockets/baileys';
 import type { Static } from 'typebox';
 import type { MessageRef } from '../../protocol/index.js';
 import type { Storage } from '../../storage/index.js';
@@ -8,7 +8,8 @@ import { chatsRead } from '../events/translate-chats.js';
 import type { InstanceRegistry } from '../instances/instance-registry.js';
 import { PRIORITY, type SendScheduler } from '../queue/send-scheduler.js';
 import type { CommandHandlers } from './command-layer.js';
-import { contactContent, locationContent, toJid } from './message-content.js';
+import { countSend } from '../queue/daily-sends.js';
+import { contactContent, locationContent, lookUpNumbers, skipsNumberCheck, toJid } from './message-content.js';
 
 /** The open socket of an instance, or 409 in the error shape. */
 export function openSocket(registry: InstanceRegistry, instance: string): WASocket {
@@ -24,10 +25,10 @@ export function openSocket(registry: InstanceRegistry, instance: string): WASock
  */
 export async function recipient(sock: WASocket, number: string): Promise<string> {
   const jid = toJid(number);
-  if (isJidGroup(jid) || isLidUser(jid)) return jid;
-  const [found] = (await sock.onWhatsApp(jid)) ?? [];
-  if (!found?.exists) throw new Errors.numberNotOnWhatsApp(number);
-  return found.jid;
+  if (skipsNumberCheck(jid)) return jid;
+  const found = (await lookUpNumbers(sock, [number])).get(number);
+  if (!found) throw new Errors.numberNotOnWhatsApp(number);
+  return found;
 }
 
 /** The JID a chat is stored under: the phone-number JID, also when the key names the chat by its LID. */
@@ -64,7 +65,16 @@ export function messageCommands(
 > {
   /** Single sends take the instance's send line ahead of bulk items, so one pacing covers all it sends. */
   const send = (instance: string, sock: WASocket, jid: string, content: AnyMessageContent, options?: MiscMessageGenerationOptions) =>
-    scheduler.run(instance, () => sendNow(sock, jid, content, options), PRIORITY.single);
+    scheduler.run(
+      instance,
+      async () => {
+        const sent = await sendNow(sock, jid, content, options);
+        // A queue's daily cap counts what the number sent, single sends included.
+        countSend(storage, registry.get(instance).row.id);
+        return sent;
+      },
+      PRIORITY.single
+    );
 
   /** The stored message a reply quotes, or 400 in the event map's words. */
   const quotedMessage = (instance: string, chatJid: string, id: string): WAMessage => {

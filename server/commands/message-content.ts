@@ -1,4 +1,15 @@
-import { jidNormalizedUser, type AnyMessageContent, type WASocket } from '@whiskeysockets/baileys';
+import {
+  areJidsSameUser,
+  isJidGroup,
+  isLidUser,
+  jidNormalizedUser,
+  USyncContactProtocol,
+  USyncQuery,
+  USyncUser,
+  type AnyMessageContent,
+  type BinaryNode,
+  type WASocket
+} from '@whiskeysockets/baileys';
 
 /** A number in any common notation, or a JID, as the JID WhatsApp wants. */
 export function toJid(number: string): string {
@@ -54,14 +65,51 @@ export function contactContent(c: ContactCardArgs): AnyMessageContent {
   return { contacts: { displayName: c.fullName, contacts: [{ displayName: c.fullName, vcard }] } };
 }
 
-/** Asks WhatsApp which of these numbers exist, in one request; answers each number's JID or null. */
+/** Groups and LIDs are not phone numbers: WhatsApp's number check cannot answer for them, so they are sent to as given. */
+export const skipsNumberCheck = (jid: string): boolean => isJidGroup(jid) === true || isLidUser(jid) === true;
+
+const digits = (s: string): string => s.replace(/\D/g, '');
+
+/** Baileys does not export its protocol interface; this is its shape. */
+type USyncQueryProtocol = USyncQuery['protocols'][number];
+
+/**
+ * Baileys' contact protocol keeps only `type="in"` of each answer and drops the
+ * query WhatsApp echoes back in the `<contact>` node. That echo is what ties an
+ * answer to the number asked when WhatsApp answers with another JID than the one
+ * the digits spell (Brazil's 9th digit: 5531 9XXXX-XXXX is known as 5531XXXXXXXX).
+ */
+class EchoingContactProtocol implements USyncQueryProtocol {
+  private readonly contact = new USyncContactProtocol();
+  readonly name = this.contact.name;
+  getQueryElement = () => this.contact.getQueryElement();
+  getUserElement = (user: USyncUser) => this.contact.getUserElement(user);
+  // An arrow: Baileys calls parsers unbound.
+  parser = (node: BinaryNode): { exists: boolean; query: string | null } => {
+    const exists = this.contact.parser(node);
+    const content = node.content;
+    const query = content instanceof Uint8Array ? Buffer.from(content).toString() : typeof content === 'string' ? content : null;
+    return { exists, query };
+  };
+}
+
+/**
+ * Asks WhatsApp which of these numbers exist, in one request. Each answer is
+ * matched to its number by the query WhatsApp echoes, else by the JID it returns
+ * (`areJidsSameUser`), and each number gets the JID WhatsApp returned, or null.
+ */
 export async function lookUpNumbers(sock: WASocket, numbers: string[]): Promise<Map<string, string | null>> {
-  const found = (await sock.onWhatsApp(...numbers.map(toJid))) ?? [];
+  const query = new USyncQuery();
+  query.protocols.push(new EchoingContactProtocol());
+  for (const number of numbers) query.withUser(new USyncUser().withPhone(`+${digits(number)}`));
+  const result = await sock.executeUSyncQuery(query);
+  const answers = (result?.list ?? []).map(a => ({ jid: a.id, ...(a.contact as { exists: boolean; query: string | null } | undefined) }));
   const out = new Map<string, string | null>();
   for (const number of numbers) {
-    const wanted = toJid(number);
-    const hit = found.find(f => f.exists && jidNormalizedUser(f.jid) === wanted);
-    out.set(number, hit ? hit.jid : null);
+    const hit =
+      answers.find(a => a.query !== null && a.query !== undefined && digits(a.query) === digits(number)) ??
+      answers.find(a => (a.query === null || a.query === undefined) && areJidsSameUser(a.jid, toJid(number)));
+    out.set(number, hit?.exists ? jidNormalizedUser(hit.jid) : null);
   }
   return out;
 }

@@ -59,7 +59,10 @@ export default fp(
       qrTimeoutMs: opts.qrTimeoutMs
     });
     const scheduler = new SendScheduler();
-    const queues = new QueueManager(app.storage, registry, scheduler, app.log as unknown as Logger);
+    const queues = new QueueManager(app.storage, registry, scheduler, app.log as unknown as Logger, {
+      ackTimeoutMs: opts.config.SEND_ACK_TIMEOUT_MS,
+      maxAttempts: opts.config.SEND_MAX_ATTEMPTS
+    });
     const commands = new CommandLayer(
       {
         ...instanceCommands(registry, app.storage),

@@ -2,7 +2,7 @@ import type { WhatsAppSimulator } from '../../simulator/simulator.js';
 import { EventClient, type hubClient } from './hub.js';
 
 /** Creates an instance over REST, subscribes a socket with its token, connects, scans the QR and waits for open. */
-export async function pairInstance(hub: ReturnType<typeof hubClient>, sim: WhatsAppSimulator, name: string, phone: string): Promise<{ token: string; client: EventClient }> {
+export async function pairInstance(hub: ReturnType<typeof hubClient>, sim: Pick<WhatsAppSimulator, 'scan'>, name: string, phone: string): Promise<{ token: string; client: EventClient }> {
   const created = await hub.request('POST', '/instance/create', { instanceName: name });
   if (created.status !== 201) throw new Error(`create failed: ${JSON.stringify(created.json)}`);
   const token = created.json.token as string;

@@ -90,3 +90,49 @@ export function spawnHub(dataDir: string, sim: { url: string; rootPublicKeyHex: 
     'WAHUB_URL'
   );
 }
+
+/** The simulator as its own process (`simulator/cli.ts`) on free loopback ports; resolves once both ports listen. */
+export async function spawnSimulator(env: Record<string, string> = {}): Promise<Spawned & { url: string; rootPublicKeyHex: string; controlUrl: string }> {
+  const proc = await spawnTs('simulator/cli.ts', { SIM_PORT: '0', SIM_CONTROL_PORT: '0', LOG_LEVEL: 'warn', ...env }, 'SIM_CONTROL_URL');
+  return Object.assign(proc, { url: proc.vars.WA_WS_URL!, rootPublicKeyHex: proc.vars.WA_ROOT_PUBLIC_KEY!, controlUrl: proc.vars.SIM_CONTROL_URL! });
+}
+
+/** JSON over the simulator's control API; a refusal throws with its body. */
+export function simControl(controlUrl: string) {
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`${controlUrl}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body)
+    });
+    const json = (await res.json()) as T;
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+  return {
+    call,
+    scan: (phone: string, qr: string) => call<{ deviceId: number }>('POST', '/scan', { phone, qr }),
+    outbox: (phone: string) => call<{ id: string; to: string; text: string | null; repeat: boolean; timestamp: number }[]>('GET', `/accounts/${phone}/outbox`)
+  };
+}
+
+/**
+ * Bytes waiting unread in the receive queues of the TCP connections accepted on
+ * `port` (Linux `/proc/net/tcp`): with the listening process frozen, what a peer
+ * wrote to it since.
+ */
+export async function unreadBytesOnPort(port: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  const table = await readFile('/proc/net/tcp', 'utf8');
+  let unread = 0;
+  for (const line of table.split('\n').slice(1)) {
+    const cols = line.trim().split(/\s+/);
+    const local = cols[1];
+    const state = cols[3];
+    const queues = cols[4];
+    if (!local || !queues || state !== '01') continue; // 01: ESTABLISHED
+    if (parseInt(local.split(':')[1] ?? '', 16) !== port) continue;
+    unread += parseInt(queues.split(':')[1] ?? '0', 16);
+  }
+  return unread;
+}

@@ -36,12 +36,14 @@ const samples: [string, unknown][] = [
   ['messages.delete', { wuid: '123@s.whatsapp.net', all: true }],
   ['messages.set', [message]],
   ['status.broadcast', message],
-  ['send.message:START', { queue: { ...queue, progress: 0, status: 'STARTED' } }],
-  ['send.message:PROCESSING', { queue: { ...queue, progress: 67, messageId: 'BAE58965172ED18B' } }],
+  ['send.message:START', { queue: { queueId: queue.queueId, queueTimestamp: queue.queueTimestamp, progress: 0, status: 'STARTED', total: 3 } }],
+  ['send.message:PROCESSING', { queue: { queueId: queue.queueId, queueTimestamp: queue.queueTimestamp, progress: 67, messageId: 'BAE58965172ED18B', jid: '456@s.whatsapp.net' } }],
   ['send.message:COMPLETED', { queue }],
   ['send.message:ERROR', { number: '123@s.whatsapp.net', message: 'The number entered is not a valid whatsapp contact', status: 404, error: 'Not Found', queueId: queue.queueId }],
+  ['send.message:ERROR', { number: '5531900000002', jid: '5531900000002@s.whatsapp.net', message: 'WhatsApp refused the message (error 479)', status: 479, error: 'Refused', queueId: queue.queueId }],
   ['paused.queue', { action: 'pause', queue: { ...queue, progress: 43 } }],
   ['resumed.queue', { action: 'resume', queue: { ...queue, progress: 43 } }],
+  ['resumed.queue', { action: 'resume', reason: 'instance not connected', queue: { ...queue, progress: 43 } }],
   ['deleted.queue', { action: 'delete', queue: { ...queue, progress: 95 } }]
 ];
 
@@ -67,7 +69,9 @@ test.each([
   ['an unknown status', env('messages.update', { update: { status: 'SEEN', header: { messageId: 'a', wuid: 'b@lid', fromMe: true }, dateTime: 1 } })],
   ['seq 0', { ...env('chats.delete', []), seq: 0 }],
   ['no instance', { event: 'chats.delete', data: [], seq: 1, timestamp: 1 }],
-  ['progress above 100', env('send.message:COMPLETED', { queue: { ...queue, progress: 101 } })]
+  ['progress above 100', env('send.message:COMPLETED', { queue: { ...queue, progress: 101 } })],
+  ['PROCESSING with the lists', env('send.message:PROCESSING', { queue: { ...queue, progress: 67, messageId: 'BAE58965172ED18B', jid: '456@s.whatsapp.net' } })],
+  ['PROCESSING without its jid', env('send.message:PROCESSING', { queue: { queueId: queue.queueId, queueTimestamp: 1, progress: 67, messageId: 'BAE58965172ED18B' } })]
 ])('rejected: %s', (_why, envelope) => {
   const result = validateEvent(envelope);
   expect(result.ok).toBe(false);

@@ -30,15 +30,16 @@ test('the hub is killed with SIGKILL mid-queue and started again: the queue fini
   const api = hubClient(hub.vars.WAHUB_URL!);
   const { token, client } = await pairInstance(api, sim, 'crash', PHONE);
   clients.push(client);
-  const numbers = Array.from({ length: 50 }, (_, i) => String(5541980000100 + i));
+  // Each batch of ten new contacts costs the simulator seconds of key generation: twenty keep the test well inside its time.
+  const numbers = Array.from({ length: 20 }, (_, i) => String(5541980000100 + i));
   const created = await api.request('POST', '/message/sendBulk/crash', { numbers, message: { text: 'survive' }, options: { minDelayMs: 20, maxDelayMs: 60 } }, token);
   const { queueId } = created.json;
-  await client.waitFor('send.message:PROCESSING', e => e.data.queue.queueId === queueId && e.data.queue.progress >= 30, 60_000);
+  await client.waitFor('send.message:PROCESSING', e => e.data.queue.queueId === queueId && e.data.queue.progress >= 25, 60_000);
   const lastSeq = client.events.at(-1)!.seq;
   await hub.stop('SIGKILL');
   const sentBeforeKill = sim.outbox(PHONE).filter(o => o.text === 'survive').length;
   expect(sentBeforeKill).toBeGreaterThan(0);
-  expect(sentBeforeKill).toBeLessThan(50);
+  expect(sentBeforeKill).toBeLessThan(20);
 
   hub = await startHubProcess();
   const again = new EventClient(hub.vars.WAHUB_URL!, token);
@@ -56,5 +57,5 @@ test('the hub is killed with SIGKILL mid-queue and started again: the queue fini
     expect({ to, surfaced: entries.filter(e => !e.repeat).length }).toEqual({ to, surfaced: 1 });
   }
   const info = await hubClient(hub.vars.WAHUB_URL!).request('GET', `/queue/get/crash?queueId=${queueId}`, undefined, token);
-  expect(info.json).toMatchObject({ state: 'completed', counts: { sent: 50, pending: 0, sending: 0 } });
-});
+  expect(info.json).toMatchObject({ state: 'completed', counts: { sent: 20, pending: 0, sending: 0 } });
+}, 120_000);
