@@ -94,7 +94,10 @@ export class Delivery {
     const reason = toErrorBody(new Errors.tokenRevoked());
     for (const port of [...this.clients.keys()]) {
       this.unfollow(port, id);
-      if (port.principal.kind === 'instance' && port.principal.instanceId === id) port.close(reason, WS_UNAUTHORIZED);
+      // Closed on the next turn, not now: a socket that deleted its own instance still gets that command's answer,
+      // which is written once the command's promise settles (microtasks, before setImmediate). It can do nothing
+      // more meanwhile: it follows nothing, and every command checks the token's instance.
+      if (port.principal.kind === 'instance' && port.principal.instanceId === id) setImmediate(() => port.close(reason, WS_UNAUTHORIZED));
     }
     this.followers.delete(id);
   }
