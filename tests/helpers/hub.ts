@@ -86,8 +86,8 @@ export class EventClient {
     });
   }
 
-  emit(event: string, args: unknown): Promise<any> {
-    return this.socket.timeout(10_000).emitWithAck(event, args);
+  emit(event: string, args: unknown, timeoutMs = 10_000): Promise<any> {
+    return this.socket.timeout(timeoutMs).emitWithAck(event, args);
   }
 
   waitFor<N extends EventEnvelope['event']>(event: N, test: (e: Extract<EventEnvelope, { event: N }>) => boolean = () => true, timeoutMs = 20_000): Promise<Extract<EventEnvelope, { event: N }>> {

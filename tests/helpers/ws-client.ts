@@ -35,15 +35,15 @@ export class WsClient {
   }
 
   /** Sends a command frame and resolves with its reply. */
-  call(command: string, args?: unknown): Promise<{ id: unknown; ok: boolean; data?: any; error?: any }> {
+  call(command: string, args?: unknown, timeoutMs = 10_000): Promise<{ id: unknown; ok: boolean; data?: any; error?: any }> {
     const id = `r${this.nextId++}`;
-    return this.raw(JSON.stringify({ id, command, args }), id);
+    return this.raw(JSON.stringify({ id, command, args }), id, timeoutMs);
   }
 
   /** Sends any text and waits for the reply carrying `id` (null for frames without one). */
-  raw(text: string | Buffer, id: unknown = null): Promise<any> {
+  raw(text: string | Buffer, id: unknown = null, timeoutMs = 10_000): Promise<any> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no reply for ${String(id)}`)), 10_000);
+      const timer = setTimeout(() => reject(new Error(`no reply for ${String(id)}`)), timeoutMs);
       this.pending.set(id, reply => (clearTimeout(timer), resolve(reply)));
       this.ws.send(text);
     });

@@ -40,12 +40,13 @@ test.each([
     expect(res.status).toBe(200);
     code = res.json.pairingCode;
   } else if (transport === 'socket.io') {
-    code = (await events.emit('instance.pairingCode', { instance: name, number: phone })).data.pairingCode;
+    // The command itself waits up to 10 s for the connection to reach the pairing stage; the ack may take longer than that.
+    code = (await events.emit('instance.pairingCode', { instance: name, number: phone }, 30_000)).data.pairingCode;
   } else {
     const ws = new WsClient(hub.url, { token });
     closers.push(ws);
     await ws.open();
-    code = (await ws.call('instance.pairingCode', { instance: name, number: phone })).data.pairingCode;
+    code = (await ws.call('instance.pairingCode', { instance: name, number: phone }, 30_000)).data.pairingCode;
   }
   expect(code).toMatch(/^[0-9A-Z]{8}$/);
   await sim.enterPairingCode(phone, code);
