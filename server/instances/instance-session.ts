@@ -68,6 +68,8 @@ export class InstanceSession {
   private attempt = 0;
   private retryTimer?: NodeJS.Timeout;
   private stopped = true;
+  /** Stops the current socket's key writes from reaching the store (see `open`). */
+  private retire: () => void = () => undefined;
 
   constructor(private readonly opts: SessionOptions) {}
 
@@ -145,14 +147,29 @@ export class InstanceSession {
     }
     this.sock = undefined;
     sock?.end(undefined);
+    this.retire();
     this.opts.hooks.onLoggedOut();
     this.move('refused', DisconnectReason.loggedOut);
   }
 
   private open(): void {
     const auth = this.opts.auth();
+    // Baileys finishes in-flight work after `end` (pre-key uploads, session writes); once the account
+    // logged out, those late writes must not put back the keys the logout wiped.
+    let retired = false;
+    this.retire = () => void (retired = true);
+    const keys = auth.state.keys;
     const sock = createWaSocket({
-      auth: auth.state,
+      auth: {
+        creds: auth.state.creds,
+        keys: {
+          get: (type, ids) => keys.get(type, ids),
+          set: async data => {
+            if (!retired) await keys.set(data);
+          },
+          clear: async () => keys.clear?.()
+        }
+      },
       logger: this.opts.logger.child({ class: 'baileys' }),
       url: this.opts.url,
       qrTimeoutMs: this.opts.qrTimeoutMs,
