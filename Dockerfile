@@ -8,7 +8,8 @@ COPY package.json package-lock.json ./
 COPY patches ./patches
 RUN npm install --no-audit --no-fund
 COPY . .
-RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
+# The same build as `npm start`'s: compiled JavaScript and the dashboard's files under dist/.
+RUN npm run build && npm prune --omit=dev
 
 # Run: only the compiled output and production dependencies, as an unprivileged user.
 FROM node:24-bookworm-slim
@@ -16,7 +17,6 @@ ENV NODE_ENV=production DATA_DIR=/data PORT=8080 HOST=0.0.0.0
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-COPY --from=build /app/server/dashboard ./dist/server/dashboard
 COPY package.json ./
 RUN mkdir -p /data && chown node:node /data
 USER node
