@@ -14,7 +14,11 @@ export const InstanceInfo = Type.Object({
   pushName: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   /** Why the instance is `close` when the hub closed it itself (507: the store cannot be written). */
   statusReason: Type.Optional(Type.Integer()),
-  reason: Type.Optional(Type.String())
+  reason: Type.Optional(Type.String()),
+  /** Milliseconds since the epoch of the instance's last stored event since the hub started; null before one. */
+  lastEventAt: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+  /** Milliseconds since the epoch of the last message WhatsApp took from it since the hub started; null before one. */
+  lastSendAt: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])
 });
 
 const OnInstance = Type.Object({ instance: InstanceName }, { additionalProperties: false });

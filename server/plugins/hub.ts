@@ -47,7 +47,7 @@ export interface HubOptions {
 export default fp(
   async (app, opts: HubOptions) => {
     applyRootPublicKey(opts.config.WA_ROOT_PUBLIC_KEY);
-    const pipeline = new EventPipeline(app.storage, app.log as unknown as Logger);
+    const pipeline = new EventPipeline(app.storage, app.log as unknown as Logger, app.metrics.observer);
     const registry = new InstanceRegistry({
       storage: app.storage,
       pipeline,
@@ -56,7 +56,8 @@ export default fp(
       log: app.log as unknown as Logger,
       store: app.storeMonitor,
       backoff: opts.backoff,
-      qrTimeoutMs: opts.qrTimeoutMs
+      qrTimeoutMs: opts.qrTimeoutMs,
+      observer: app.metrics.observer
     });
     const scheduler = new SendScheduler();
     const queues = new QueueManager(app.storage, registry, scheduler, app.log as unknown as Logger, {
@@ -111,5 +112,5 @@ export default fp(
       await registry.closeAll();
     });
   },
-  { name: 'hub', dependencies: ['storage'] }
+  { name: 'hub', dependencies: ['storage', 'metrics'] }
 );
