@@ -18,7 +18,8 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
-RUN mkdir -p /data && chown node:node /data
+# 0700: the database holds every account's WhatsApp keys; the hub warns at start about a wider folder.
+RUN mkdir -p -m 0700 /data && chown node:node /data
 USER node
 VOLUME ["/data"]
 EXPOSE 8080

@@ -332,11 +332,20 @@ export const QueueCommandSchemas = {
   'queue.list': { args: Type.Object({ instance: InstanceName }, { additionalProperties: false }), result: Type.Array(QueueInfo) }
 } as const;
 
+/** Operator commands, admin key only. */
+export const AdminCommandSchemas = {
+  /** Writes a consistent copy of the live database (SQLite's online backup) under DATA_DIR/backups; answers where and how big. */
+  'admin.backup': {
+    args: Type.Object({}, { additionalProperties: false }),
+    result: Type.Object({ path: Type.String(), bytes: Type.Integer({ minimum: 0 }) })
+  }
+} as const;
+
 /**
  * Every command, by name: its arguments and its result. REST routes, Socket.IO
  * acknowledgements and WebSocket frames all call these through one command layer.
  */
-export const CommandSchemas = { ...BaseCommandSchemas, ...QueueCommandSchemas };
+export const CommandSchemas = { ...BaseCommandSchemas, ...QueueCommandSchemas, ...AdminCommandSchemas };
 
 export type CommandName = keyof typeof CommandSchemas;
 export const COMMAND_NAMES = Object.keys(CommandSchemas) as CommandName[];

@@ -7,6 +7,7 @@ import { chatCommands } from '../commands/chat-commands.js';
 import { chatSettingCommands } from '../commands/chat-settings-commands.js';
 import { messageCommands } from '../commands/message-commands.js';
 import { queueCommands } from '../commands/queue-commands.js';
+import { adminCommands } from '../commands/admin-commands.js';
 import { RateLimiter } from '../commands/rate-limiter.js';
 import { QueueManager } from '../queue/queue-manager.js';
 import { SendScheduler } from '../queue/send-scheduler.js';
@@ -70,7 +71,8 @@ export default fp(
         ...messageCommands(registry, app.storage, scheduler),
         ...chatCommands(registry, app.storage),
         ...chatSettingCommands(registry, app.storage),
-        ...queueCommands(queues)
+        ...queueCommands(queues),
+        ...adminCommands(app.storage)
       },
       name => registry.idOf(name),
       new RateLimiter(opts.config.RATE_LIMIT_PER_SECOND)
