@@ -1,8 +1,9 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { toErrorBody } from './errors.js';
 import { clientErrorHandler, hardenServer, httpServerOptions } from './http/http-limits.js';
+import { createLogger } from './logging/logger.js';
 import { quietLibsignal } from './logging/quiet-libsignal.js';
 import dashboard from './plugins/dashboard.js';
 import hub from './plugins/hub.js';
@@ -21,7 +22,7 @@ export interface BuildOptions {
 
 /** Builds the hub: third-party setup, then our services, then the surfaces. */
 export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
-  const logger = opts.logger ?? pino({ level: opts.config.LOG_LEVEL });
+  const logger = opts.logger ?? createLogger({ level: opts.config.LOG_LEVEL });
   quietLibsignal(line => logger.trace({ line }, 'libsignal'));
   // Baileys logs routine events (a 515 restart, a dropped socket) as errors; the hub reports
   // those itself, so Baileys' own lines show only when debugging.
