@@ -5,6 +5,11 @@ import { hashToken } from '../auth/tokens.js';
 import { Errors } from '../errors.js';
 import { HubMetrics } from '../metrics/hub-metrics.js';
 import { instanceState } from '../commands/instance-commands.js';
+import { INSTANCE_STATES } from '../instances/instance-state.js';
+import { RECIPIENT_STATES } from '../queue/queue-state.js';
+
+/** Every state as a series from the first scrape, so a dashboard's query finds 0 rather than nothing. */
+const zeros = (states: readonly string[]): Record<string, number> => Object.fromEntries(states.map(s => [s, 0]));
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -37,7 +42,7 @@ export const metricsRoute = fp(
     const { registry } = app.hub;
     app.metrics.watch({
       instanceStates: () => {
-        const counts: Record<string, number> = {};
+        const counts = zeros(INSTANCE_STATES);
         for (const inst of registry.list()) {
           const state = instanceState(inst);
           counts[state] = (counts[state] ?? 0) + 1;
@@ -46,7 +51,7 @@ export const metricsRoute = fp(
       },
       sockets: () => app.delivery.census(),
       droppedTooSlow: () => ({ ...app.deliveryStats.droppedTooSlow }),
-      queueRecipients: () => app.storage.queues.statesOverall()
+      queueRecipients: () => ({ ...zeros(RECIPIENT_STATES), ...app.storage.queues.statesOverall() })
     });
     const tokenDigest = opts.metricsToken ? Buffer.from(hashToken(opts.metricsToken), 'hex') : undefined;
     const isMetricsToken = (key: string) => {

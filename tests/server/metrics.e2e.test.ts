@@ -89,6 +89,10 @@ describe('metrics', () => {
     expect(value(families, 'wahub_socket_clients', { transport: 'websocket' })).toBe(0);
     expect(value(families, 'wahub_subscriptions')).toBe(1);
     expect(value(families, 'wahub_clients_dropped_too_slow_total', { transport: 'websocket' })).toBe(0);
+    // Every state is a series from the start, at 0 when empty.
+    const series = (name: string) => Object.fromEntries(family(families, name).metrics.map(s => [s.labels!.state, Number(s.value)]));
+    expect(series('wahub_instances')).toEqual({ connecting: 0, qr: 0, open: 1, close: 0, refused: 0 });
+    expect(series('wahub_queue_recipients')).toEqual({ pending: 0, sending: 0, sent: 0, failed: 0, unknown: 0 });
   });
 
   it('moves when messages arrive: events by name and commit latency', async () => {
