@@ -14,6 +14,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Socket delivery counters (clients dropped as too slow), for a metrics endpoint. */
     deliveryStats: DeliveryStats;
+    /** Live delivery to socket clients; metrics count its clients and subscriptions. */
+    delivery: Delivery;
   }
 }
 
@@ -28,6 +30,7 @@ export default fp(
     const stats = new DeliveryStats();
     const delivery = new Delivery(app.storage, app.hub.registry, new ClientBudget(opts.clientMaxBufferBytes, stats, logger));
     app.decorate('deliveryStats', stats);
+    app.decorate('delivery', delivery);
     const deps = { authenticate: app.hub.authenticate, delivery, commands: app.hub.commands, logger };
     // OpenAPI from the same TypeBox schemas the routes validate with, browsable at /docs.
     await app.register(swagger, {
