@@ -1,4 +1,4 @@
-import { io, type Socket } from 'socket.io-client';
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import type { ErrorReply, InstanceName } from './common.js';
 import type { Ack, CommandArgs, CommandName, CommandResult } from './commands.js';
 import type { EventEnvelope, EventName } from './events.js';
@@ -36,6 +36,8 @@ export interface ConnectOptions {
   token: string;
   /** How long a command waits for its answer (default 30 s). */
   commandTimeoutMs?: number;
+  /** Passed to Socket.IO as they are (an `agent` for a proxy, reconnection delays); `auth` and `transports` are the client's. */
+  socket?: Partial<ManagerOptions & SocketOptions>;
 }
 
 export interface SubscribeOptions {
@@ -73,7 +75,7 @@ export class WahubClient {
   private refused = false;
 
   constructor(private readonly options: ConnectOptions) {
-    this.socket = io(options.url, { auth: { token: options.token }, transports: ['websocket'], forceNew: true });
+    this.socket = io(options.url, { forceNew: true, ...options.socket, auth: { token: options.token }, transports: ['websocket'] });
     this.socket.onAny((name: string, payload: unknown) => this.receive(name, payload));
     // The hub says why before it closes a socket: too slow (come back), or the token no longer valid (do not).
     this.socket.on('error', (body: ErrorReply | undefined) => {
