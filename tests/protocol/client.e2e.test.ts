@@ -109,3 +109,15 @@ test('a wrong token is refused at connect with the hub error shape', async () =>
   expect(refused).toBeInstanceOf(WahubError);
   expect(refused).toMatchObject({ status: 401, error: 'Unauthorized' });
 });
+
+test('a seq from an instance that was created again (reset) reads the new log from its start, once', async () => {
+  const client = await open();
+  const seen: number[] = [];
+  const acks: SubscribeAck[] = [];
+  // A seq beyond anything this instance numbered is what a client of a deleted and recreated instance holds.
+  const ack = await client.subscribe('shop', e => seen.push(e.seq), { after: 1_000_000_000, onAck: a => acks.push(a) });
+  expect(acks.map(a => a.reset)).toEqual([true, false]);
+  expect(ack.reset).toBe(false);
+  expectUnbroken(seen, 1);
+  expect(seen.at(-1)).toBe(ack.lastSeq);
+});
