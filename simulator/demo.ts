@@ -40,7 +40,17 @@ const config = loadConfig({
   WA_ROOT_PUBLIC_KEY: sim.rootPublicKeyHex
 });
 const app = await buildApp({ config, logger });
-const url = await app.listen({ port: config.PORT, host: config.HOST });
+let url: string;
+try {
+  url = await app.listen({ port: config.PORT, host: config.HOST });
+} catch (err) {
+  if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+  process.stderr.write(`wahub demo: port ${config.PORT} is taken; set DEMO_PORT to another one (0 picks a free port).\n`);
+  await app.close();
+  await sim.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+  process.exit(1);
+}
 app.hub.start();
 const created = await app.inject({ method: 'POST', url: '/instance/create', headers: { apikey: adminKey }, payload: { instanceName: INSTANCE } });
 if (created.statusCode !== 201) throw new Error(`could not create the demo instance: ${created.body}`);
