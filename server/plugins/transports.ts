@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fastifyWebsocket from '@fastify/websocket';
 import fp from 'fastify-plugin';
+import { asyncApiDocument } from '../../protocol/asyncapi.js';
 import type { Logger } from 'pino';
 import { restRoutes } from '../transports/rest-routes.js';
 import { leaveUpgradesTo } from '../transports/share-upgrades.js';
@@ -40,6 +41,9 @@ export default fp(
       }
     });
     await app.register(swaggerUi, { routePrefix: '/docs' });
+    // The socket side of the same schemas: events and commands as AsyncAPI 3, built once.
+    const asyncApi = JSON.stringify(asyncApiDocument('0.1.0'));
+    app.get('/docs/asyncapi.json', { schema: { hide: true } }, (_req, reply) => reply.type('application/json').send(asyncApi));
     await app.register(restRoutes, { commands: app.hub.commands, authenticate: app.hub.authenticate });
     // Oversized frames get the error shape from the handler, so ws itself allows a little more.
     await app.register(fastifyWebsocket, { options: { maxPayload: MAX_FRAME_BYTES * 2 } });
