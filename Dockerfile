@@ -8,7 +8,8 @@ COPY package.json package-lock.json ./
 COPY patches ./patches
 RUN npm install --no-audit --no-fund
 COPY . .
-RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
+# The same build as `npm start`'s: compiled JavaScript and the dashboard's files under dist/.
+RUN npm run build && npm prune --omit=dev
 
 # Run: only the compiled output and production dependencies, as an unprivileged user.
 FROM node:24-bookworm-slim
@@ -16,9 +17,9 @@ ENV NODE_ENV=production DATA_DIR=/data PORT=8080 HOST=0.0.0.0
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-COPY --from=build /app/server/dashboard ./dist/server/dashboard
 COPY package.json ./
-RUN mkdir -p /data && chown node:node /data
+# 0700: the database holds every account's WhatsApp keys; the hub warns at start about a wider folder.
+RUN mkdir -p -m 0700 /data && chown node:node /data
 USER node
 VOLUME ["/data"]
 EXPOSE 8080

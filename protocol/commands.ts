@@ -14,7 +14,11 @@ export const InstanceInfo = Type.Object({
   pushName: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   /** Why the instance is `close` when the hub closed it itself (507: the store cannot be written). */
   statusReason: Type.Optional(Type.Integer()),
-  reason: Type.Optional(Type.String())
+  reason: Type.Optional(Type.String()),
+  /** Milliseconds since the epoch of the instance's last stored event since the hub started; null before one. */
+  lastEventAt: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+  /** Milliseconds since the epoch of the last message WhatsApp took from it since the hub started; null before one. */
+  lastSendAt: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])
 });
 
 const OnInstance = Type.Object({ instance: InstanceName }, { additionalProperties: false });
@@ -328,11 +332,20 @@ export const QueueCommandSchemas = {
   'queue.list': { args: Type.Object({ instance: InstanceName }, { additionalProperties: false }), result: Type.Array(QueueInfo) }
 } as const;
 
+/** Operator commands, admin key only. */
+export const AdminCommandSchemas = {
+  /** Writes a consistent copy of the live database (SQLite's online backup) under DATA_DIR/backups; answers where and how big. */
+  'admin.backup': {
+    args: Type.Object({}, { additionalProperties: false }),
+    result: Type.Object({ path: Type.String(), bytes: Type.Integer({ minimum: 0 }) })
+  }
+} as const;
+
 /**
  * Every command, by name: its arguments and its result. REST routes, Socket.IO
  * acknowledgements and WebSocket frames all call these through one command layer.
  */
-export const CommandSchemas = { ...BaseCommandSchemas, ...QueueCommandSchemas };
+export const CommandSchemas = { ...BaseCommandSchemas, ...QueueCommandSchemas, ...AdminCommandSchemas };
 
 export type CommandName = keyof typeof CommandSchemas;
 export const COMMAND_NAMES = Object.keys(CommandSchemas) as CommandName[];

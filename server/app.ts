@@ -1,11 +1,13 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { toErrorBody } from './errors.js';
 import { clientErrorHandler, hardenServer, httpServerOptions } from './http/http-limits.js';
+import { createLogger } from './logging/logger.js';
 import { quietLibsignal } from './logging/quiet-libsignal.js';
 import dashboard from './plugins/dashboard.js';
 import hub from './plugins/hub.js';
+import { metrics, metricsRoute } from './plugins/metrics.js';
 import readiness from './plugins/readiness.js';
 import storage from './plugins/storage.js';
 import transports from './plugins/transports.js';
@@ -20,7 +22,7 @@ export interface BuildOptions {
 
 /** Builds the hub: third-party setup, then our services, then the surfaces. */
 export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
-  const logger = opts.logger ?? pino({ level: opts.config.LOG_LEVEL });
+  const logger = opts.logger ?? createLogger({ level: opts.config.LOG_LEVEL });
   quietLibsignal(line => logger.trace({ line }, 'libsignal'));
   // Baileys logs routine events (a 515 restart, a dropped socket) as errors; the hub reports
   // those itself, so Baileys' own lines show only when debugging.
@@ -44,12 +46,14 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   });
 
   await app.register(storage, { dataDir: opts.config.DATA_DIR, allowEmpty: opts.config.ALLOW_EMPTY_DATA, checkIntervalMs: opts.config.STORE_CHECK_INTERVAL_MS });
+  await app.register(metrics);
   await app.register(hub, { config: opts.config, baileysLogger, backoff: opts.backoff, qrTimeoutMs: opts.qrTimeoutMs });
   await app.register(transports, { clientMaxBufferBytes: opts.config.CLIENT_MAX_BUFFER_BYTES });
   await app.register(dashboard);
   // Liveness only: the process answers. Whether it can do its work is /ready.
   app.get('/health', async () => ({ status: 'ok' }));
   await app.register(readiness);
+  await app.register(metricsRoute, { metricsToken: opts.config.METRICS_TOKEN });
   // Last: Socket.IO moves the server's earlier request listeners behind its own, so a header set before it would miss its answers.
   hardenServer(app.server, opts.config);
   return app as unknown as FastifyInstance;

@@ -29,6 +29,7 @@ export const ConfigSchema = Type.Object({
     description: "how long a bulk send waits for WhatsApp's ack of a message before it retries with the same ID"
   }),
   SEND_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 20, default: 3, description: 'sends tried per bulk recipient before a timeout or a lost connection is final' }),
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'bearer token that opens GET /metrics only (the admin key opens it too)' })),
   WA_WS_URL: Type.Optional(Type.String({ pattern: '^wss?://', description: "WhatsApp's WebSocket URL (Baileys' default when unset)" })),
   WA_ROOT_PUBLIC_KEY: Type.Optional(
     Type.String({ pattern: '^[0-9a-fA-F]{64}$', description: "hex root key handed to Baileys' certificate check, which Baileys 7.0.0-rc14 does not enforce" })

@@ -3,6 +3,9 @@ import { buildApp } from './app.js';
 import { loadConfig, type Config } from './config.js';
 import { EmptyDatabaseError } from '../storage/index.js';
 
+// Before anything creates a file: what the hub makes (database, backups, marker) is its owner's alone.
+process.umask(0o077);
+
 let config: Config;
 try {
   config = loadConfig();

@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { createPrivateFile, makePrivateDir } from './file-modes.js';
 import { migrate } from './migrations.js';
 
 export type { Database } from 'better-sqlite3';
@@ -20,7 +20,11 @@ export interface OpenOptions {
 
 /** Opens (creating it and its folder if needed) the hub's SQLite file and brings its schema up to date. */
 export function openDatabase(file: string, opts: OpenOptions = {}): Database {
-  if (file !== ':memory:' && file !== '') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:' && file !== '') {
+    makePrivateDir(dirname(file));
+    // Not when the file must hold data: a missing one is the error to report, not a file to create.
+    if (!opts.mustHoldData) createPrivateFile(file);
+  }
   let db: Database;
   try {
     db = new BetterSqlite3(file, { fileMustExist: !!opts.mustHoldData });

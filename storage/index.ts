@@ -16,6 +16,7 @@ export { useSqliteAuthState, type SqliteAuthState } from './auth-state.js';
 export { chatsRepository, type ChatPatch, type ChatRow, type ChatsRepository } from './chats-repository.js';
 export { contactsRepository, type ContactPatch, type ContactRow, type ContactsRepository } from './contacts-repository.js';
 export { EmptyDatabaseError, openDatabase, type Database, type OpenOptions } from './database.js';
+export { createPrivateFile, makePrivateDir, wideModes, PRIVATE_DIR, PRIVATE_FILE, type WideMode } from './file-modes.js';
 export { storeHealth, storeProblemOf, type StoreHealth, type StoreProblem } from './store-health.js';
 export { eventLog, type AppendedEvent, type EventLog, type LoggedEvent, type PayloadBuilder, type PruneOptions } from './event-log.js';
 export { instancesRepository, type InstanceRow, type InstancesRepository, type NewInstance } from './instances-repository.js';

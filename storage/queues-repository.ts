@@ -53,6 +53,8 @@ export interface QueuesRepository {
   counts(queueId: string): QueueCounts;
   /** The recipients WhatsApp took so far, in order: the lists COMPLETED and the manager events carry. */
   sent(queueId: string): { jid: Jid | null; number: string; message_id: MessageId | null }[];
+  /** Recipients by state over every queue (for metrics). */
+  statesOverall(): Record<string, number>;
 }
 
 export function queuesRepository(db: Database): QueuesRepository {
@@ -75,6 +77,8 @@ export function queuesRepository(db: Database): QueuesRepository {
   const sent = db.prepare<[string], { jid: Jid | null; number: string; message_id: MessageId | null }>(
     "SELECT jid, number, message_id FROM queue_recipients WHERE queue_id = ? AND state = 'sent' ORDER BY position"
   );
+  // Counted from the (state, updated_at) index alone, without reading the rows.
+  const allStates = db.prepare<[], { state: string; n: number }>('SELECT state, COUNT(*) AS n FROM queue_recipients GROUP BY state');
 
   const create = db.transaction((queue: Omit<QueueRow, 'created_at' | 'updated_at' | 'reason'>, numbers: string[]) => {
     const now = Date.now();
@@ -84,6 +88,7 @@ export function queuesRepository(db: Database): QueuesRepository {
   });
 
   return {
+    statesOverall: () => Object.fromEntries(allStates.all().map(r => [r.state, r.n])),
     create,
     get: id => get.get(id),
     listByInstance: instanceId => byInstance.all(instanceId),

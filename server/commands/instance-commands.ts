@@ -4,12 +4,17 @@ import type { CommandHandlers } from './command-layer.js';
 import { assertAdmin } from '../auth/principal.js';
 import { STORE_UNAVAILABLE, type InstanceRegistry, type LiveInstance } from '../instances/instance-registry.js';
 
+/** The state `instance.state` reports: a session closed for good shows as refused. */
+export const instanceState = (inst: LiveInstance) => (inst.session.state === 'close' && inst.row.state === 'refused' ? 'refused' : inst.session.state);
+
 const info = (inst: LiveInstance) => ({
   name: inst.row.name,
   id: inst.row.id,
-  state: inst.session.state === 'close' && inst.row.state === 'refused' ? 'refused' : inst.session.state,
+  state: instanceState(inst),
   owner: inst.row.owner,
   pushName: inst.row.push_name,
+  lastEventAt: inst.lastEventAt,
+  lastSendAt: inst.lastSendAt,
   ...(inst.suspended ? { statusReason: STORE_UNAVAILABLE, reason: inst.suspended.reason } : {})
 });
 

@@ -10,6 +10,7 @@ import { PRIORITY, type SendScheduler } from '../queue/send-scheduler.js';
 import type { CommandHandlers } from './command-layer.js';
 import { countSend } from '../queue/daily-sends.js';
 import { contactContent, locationContent, lookUpNumbers, skipsNumberCheck, toJid } from './message-content.js';
+import { secondsSince } from '../metrics/hub-observer.js';
 
 /** The open socket of an instance, or 409 in the error shape. */
 export function openSocket(registry: InstanceRegistry, instance: string): WASocket {
@@ -68,9 +69,12 @@ export function messageCommands(
     scheduler.run(
       instance,
       async () => {
+        const start = process.hrtime.bigint();
         const sent = await sendNow(sock, jid, content, options);
+        const inst = registry.get(instance);
+        registry.noteSend(inst, secondsSince(start));
         // A queue's daily cap counts what the number sent, single sends included.
-        countSend(storage, registry.get(instance).row.id);
+        countSend(storage, inst.row.id);
         return sent;
       },
       PRIORITY.single

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { EventEnvelope, InstanceRef, PendingEvent } from '../../protocol/index.js';
 import type { Storage } from '../../storage/index.js';
+import { SILENT, secondsSince, type HubObserver } from '../metrics/hub-observer.js';
 
 /** Where events go after they are stored: Socket.IO rooms, WebSocket clients, later webhooks. */
 export interface EventSink {
@@ -25,7 +26,8 @@ export class EventPipeline {
 
   constructor(
     private readonly storage: Storage,
-    private readonly logger: Logger
+    private readonly logger: Logger,
+    private readonly observer: HubObserver = SILENT
   ) {}
 
   addSink(sink: EventSink): () => void {
@@ -35,6 +37,7 @@ export class EventPipeline {
 
   /** Runs `produce` (store writes + events) in one transaction, logs each event with its seq, then publishes. */
   commit(source: EventSource, produce: () => PendingEvent[]): EventEnvelope[] {
+    const start = process.hrtime.bigint();
     const logged = this.storage.transaction(() =>
       produce().map(pending => {
         let envelope!: EventEnvelope;
@@ -45,6 +48,7 @@ export class EventPipeline {
         return { envelope, payload };
       })
     );
+    if (logged.length) this.observer.eventsCommitted(logged.map(l => l.envelope.event), secondsSince(start));
     for (const { envelope, payload } of logged) {
       for (const sink of this.sinks) {
         try {

@@ -11,6 +11,7 @@ import type { EventPipeline } from '../events/event-pipeline.js';
 import { prefetch } from '../events/prefetch.js';
 import { translate } from '../events/translate.js';
 import type { StoreMonitor } from '../health/store-monitor.js';
+import { SILENT, type HubObserver } from '../metrics/hub-observer.js';
 import { InstanceSession, type BaileysEvent } from './instance-session.js';
 import { wireState, type InstanceState } from './instance-state.js';
 
@@ -25,6 +26,10 @@ export interface LiveInstance {
   wire: 'connecting' | 'open' | 'close' | 'refused';
   /** Set while the hub keeps the instance closed because the store cannot be written. */
   suspended?: StoreProblem;
+  /** Milliseconds since the epoch of the last event committed for it, since the hub started. */
+  lastEventAt: number | null;
+  /** Milliseconds since the epoch of the last message WhatsApp took from it, since the hub started. */
+  lastSendAt: number | null;
 }
 
 /** `statusReason` of an instance the hub closed because the store cannot be written (HTTP's Insufficient Storage). */
@@ -42,6 +47,7 @@ export interface RegistryOptions {
   /** Reconnect backoff; tests shorten it. */
   backoff?: { baseMs: number; maxMs: number };
   qrTimeoutMs?: number;
+  observer?: HubObserver;
 }
 
 /**
@@ -163,6 +169,12 @@ export class InstanceRegistry {
     this.commit(inst, events);
   }
 
+  /** WhatsApp took a message of this instance `seconds` after it was handed over (single or bulk). */
+  noteSend(inst: LiveInstance, seconds: number): void {
+    inst.lastSendAt = Date.now();
+    (this.opts.observer ?? SILENT).sent(seconds);
+  }
+
   /** Called whenever an instance's connection opens (after its connection.update is out). */
   onOpen(listener: (inst: LiveInstance) => void): () => void {
     this.openListeners.add(listener);
@@ -222,6 +234,8 @@ export class InstanceRegistry {
       auth,
       qr: null,
       chain: Promise.resolve(),
+      lastEventAt: null,
+      lastSendAt: null,
       wire: wireState(row.state as InstanceState),
       session: undefined as unknown as InstanceSession
     };
@@ -247,7 +261,8 @@ export class InstanceRegistry {
             this.opts.log.error({ err, instance: row.name }, 'could not save credentials');
           }
         },
-        onLoggedOut: () => auth.clear()
+        onLoggedOut: () => auth.clear(),
+        onReconnect: code => (this.opts.observer ?? SILENT).reconnecting(code)
       }
     });
     return inst;
@@ -265,7 +280,9 @@ export class InstanceRegistry {
   }
 
   private commit(inst: LiveInstance, produce: () => PendingEvent[]): void {
-    this.watched(() => this.opts.pipeline.commit({ id: inst.row.id, ref: this.ref(inst) }, produce));
+    const committed = this.watched(() => this.opts.pipeline.commit({ id: inst.row.id, ref: this.ref(inst) }, produce));
+    const last = committed[committed.length - 1];
+    if (last) inst.lastEventAt = last.timestamp;
   }
 
   private onState(inst: LiveInstance, state: InstanceState, statusReason: number, extra: { owner?: string; pushName?: string }): void {

@@ -36,6 +36,8 @@ export interface SessionHooks {
   onPushName(name: string): void;
   /** The account logged out: wipe the credentials. */
   onLoggedOut(): void;
+  /** A closed connection is about to be opened again (at once or after a backoff), for the close's status code. */
+  onReconnect(code: number): void;
 }
 
 export interface SessionAuth {
@@ -257,16 +259,19 @@ export class InstanceSession {
     }
     if (code === DisconnectReason.timedOut && !this.opts.auth().hasAccount()) {
       // Baileys ran out of QR refs and nobody scanned: a new connection brings new ones.
+      this.opts.hooks.onReconnect(code);
       this.open();
       return;
     }
     if (code === DisconnectReason.restartRequired) {
       // WhatsApp asks for this right after pairing; the old socket is finished.
+      this.opts.hooks.onReconnect(code);
       this.open();
       return;
     }
     const delay = backoffDelay(this.attempt++, this.opts.backoff);
     this.opts.logger.info({ code, delay }, 'connection closed; reconnecting');
+    this.opts.hooks.onReconnect(code);
     this.retryTimer = setTimeout(() => !this.stopped && this.open(), delay);
   }
 

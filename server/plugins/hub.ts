@@ -7,6 +7,7 @@ import { chatCommands } from '../commands/chat-commands.js';
 import { chatSettingCommands } from '../commands/chat-settings-commands.js';
 import { messageCommands } from '../commands/message-commands.js';
 import { queueCommands } from '../commands/queue-commands.js';
+import { adminCommands } from '../commands/admin-commands.js';
 import { RateLimiter } from '../commands/rate-limiter.js';
 import { QueueManager } from '../queue/queue-manager.js';
 import { SendScheduler } from '../queue/send-scheduler.js';
@@ -47,7 +48,7 @@ export interface HubOptions {
 export default fp(
   async (app, opts: HubOptions) => {
     applyRootPublicKey(opts.config.WA_ROOT_PUBLIC_KEY);
-    const pipeline = new EventPipeline(app.storage, app.log as unknown as Logger);
+    const pipeline = new EventPipeline(app.storage, app.log as unknown as Logger, app.metrics.observer);
     const registry = new InstanceRegistry({
       storage: app.storage,
       pipeline,
@@ -56,7 +57,8 @@ export default fp(
       log: app.log as unknown as Logger,
       store: app.storeMonitor,
       backoff: opts.backoff,
-      qrTimeoutMs: opts.qrTimeoutMs
+      qrTimeoutMs: opts.qrTimeoutMs,
+      observer: app.metrics.observer
     });
     const scheduler = new SendScheduler();
     const queues = new QueueManager(app.storage, registry, scheduler, app.log as unknown as Logger, {
@@ -69,7 +71,8 @@ export default fp(
         ...messageCommands(registry, app.storage, scheduler),
         ...chatCommands(registry, app.storage),
         ...chatSettingCommands(registry, app.storage),
-        ...queueCommands(queues)
+        ...queueCommands(queues),
+        ...adminCommands(app.storage)
       },
       name => registry.idOf(name),
       new RateLimiter(opts.config.RATE_LIMIT_PER_SECOND)
@@ -111,5 +114,5 @@ export default fp(
       await registry.closeAll();
     });
   },
-  { name: 'hub', dependencies: ['storage'] }
+  { name: 'hub', dependencies: ['storage', 'metrics'] }
 );

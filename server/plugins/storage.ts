@@ -2,7 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fp from 'fastify-plugin';
 import type { Logger } from 'pino';
-import { createStorage, type Storage } from '../../storage/index.js';
+import { createStorage, wideModes, type Storage } from '../../storage/index.js';
 import { StoreMonitor } from '../health/store-monitor.js';
 
 declare module 'fastify' {
@@ -28,6 +28,8 @@ export default fp(
     const marker = join(opts.dataDir, HELD_MARKER);
     const held = existsSync(marker);
     const storage = createStorage(file, { mustHoldData: held && !opts.allowEmpty });
+    // Reported, not changed: a wider mode may be the operator's choice (a backup agent's group), but it exposes every account's keys.
+    for (const wide of wideModes(opts.dataDir)) app.log.warn({ path: wide.path, mode: wide.mode }, 'data file readable by others than its owner; expected 0700 for folders and 0600 for files');
     if (held && opts.allowEmpty) app.log.warn({ file }, 'ALLOW_EMPTY_DATA is set: a missing or empty database is started afresh');
     if (!held) {
       writeFileSync(

@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fastifyWebsocket from '@fastify/websocket';
 import fp from 'fastify-plugin';
+import { asyncApiDocument } from '../../protocol/asyncapi.js';
 import type { Logger } from 'pino';
 import { restRoutes } from '../transports/rest-routes.js';
 import { leaveUpgradesTo } from '../transports/share-upgrades.js';
@@ -14,6 +15,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Socket delivery counters (clients dropped as too slow), for a metrics endpoint. */
     deliveryStats: DeliveryStats;
+    /** Live delivery to socket clients; metrics count its clients and subscriptions. */
+    delivery: Delivery;
   }
 }
 
@@ -28,6 +31,7 @@ export default fp(
     const stats = new DeliveryStats();
     const delivery = new Delivery(app.storage, app.hub.registry, new ClientBudget(opts.clientMaxBufferBytes, stats, logger));
     app.decorate('deliveryStats', stats);
+    app.decorate('delivery', delivery);
     const deps = { authenticate: app.hub.authenticate, delivery, commands: app.hub.commands, logger };
     // OpenAPI from the same TypeBox schemas the routes validate with, browsable at /docs.
     await app.register(swagger, {
@@ -37,6 +41,9 @@ export default fp(
       }
     });
     await app.register(swaggerUi, { routePrefix: '/docs' });
+    // The socket side of the same schemas: events and commands as AsyncAPI 3, built once.
+    const asyncApi = JSON.stringify(asyncApiDocument('0.1.0'));
+    app.get('/docs/asyncapi.json', { schema: { hide: true } }, (_req, reply) => reply.type('application/json').send(asyncApi));
     await app.register(restRoutes, { commands: app.hub.commands, authenticate: app.hub.authenticate });
     // Oversized frames get the error shape from the handler, so ws itself allows a little more.
     await app.register(fastifyWebsocket, { options: { maxPayload: MAX_FRAME_BYTES * 2 } });

@@ -10,6 +10,7 @@ import type { QueueEvents } from './queue-events.js';
 import { assertMove, assertRecipientMove, type QueueState, type RecipientState } from './queue-state.js';
 import { PRIORITY, type SendScheduler } from './send-scheduler.js';
 import { refusalName, sendAndConfirm, TransientSendError } from './whatsapp-ack.js';
+import { secondsSince } from '../metrics/hub-observer.js';
 
 type MessageInput = Static<typeof QueueMessageInput>;
 export type RunOptions = Static<typeof QueueOptions> & { minDelayMs: number; maxDelayMs: number };
@@ -186,6 +187,7 @@ export class QueueRunner {
       await sock.sendPresenceUpdate('paused', jid).catch(() => undefined);
     }
     let outcome;
+    const start = process.hrtime.bigint();
     try {
       outcome = await sendAndConfirm(sock, jid, baileysContent(message), messageId, this.options.ackTimeoutMs);
     } catch (err) {
@@ -204,6 +206,7 @@ export class QueueRunner {
       return;
     }
     this.moveRecipient(sending, 'sent');
+    this.registry.noteSend(inst, secondsSince(start));
     countSend(this.storage, inst.row.id);
     this.events.processing(inst, q, messageId, jid);
   }

@@ -15,7 +15,8 @@ export type QueueState = 'queued' | 'running' | 'pausing' | 'paused' | 'waiting'
  * (a repeat WhatsApp shows once), or with `onUncertain: "skip"` becomes `unknown`.
  * `failed`: not on WhatsApp, refused by WhatsApp, or out of retries.
  */
-export type RecipientState = 'pending' | 'sending' | 'sent' | 'failed' | 'unknown';
+export const RECIPIENT_STATES = ['pending', 'sending', 'sent', 'failed', 'unknown'] as const;
+export type RecipientState = (typeof RECIPIENT_STATES)[number];
 
 const QUEUE_MOVES: Record<QueueState, readonly QueueState[]> = {
   // A resumed queue whose last recipient was handled before the pause completes at once.

@@ -4,7 +4,7 @@ import { assertMayUse, mayReceive, type CurrentId } from '../auth/principal.js';
 import { Errors, toErrorBody } from '../errors.js';
 import type { EventSink, EventSource } from '../events/event-pipeline.js';
 import type { InstanceRegistry } from '../instances/instance-registry.js';
-import type { ClientBudget, ClientPort } from './client-port.js';
+import type { ClientBudget, ClientPort, SocketTransport } from './client-port.js';
 import { replayThenJoin, subscriptionTarget, type ReplayResult } from './replay.js';
 
 /** What `subscribe` acknowledges. */
@@ -82,6 +82,17 @@ export class Delivery {
     } finally {
       client.replaying = false;
     }
+  }
+
+  /** Connected clients by transport and the instances they follow, summed: for metrics. */
+  census(): { clients: Record<SocketTransport, number>; subscriptions: number } {
+    const clients: Record<SocketTransport, number> = { websocket: 0, 'socket.io': 0 };
+    let subscriptions = 0;
+    for (const [port, client] of this.clients) {
+      clients[port.transport]++;
+      subscriptions += client.following.size;
+    }
+    return { clients, subscriptions };
   }
 
   unsubscribe(port: ClientPort, raw: unknown): void {

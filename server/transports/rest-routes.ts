@@ -54,7 +54,8 @@ const ROUTES: [Method, string, CommandName, ArgsFrom, number?][] = [
   ['GET', '/queue/get/:instance', 'queue.get', 'query'],
   ['PUT', '/queue/pause/:instance', 'queue.pause', 'body'],
   ['PUT', '/queue/resume/:instance', 'queue.resume', 'body'],
-  ['DELETE', '/queue/delete/:instance', 'queue.delete', 'body']
+  ['DELETE', '/queue/delete/:instance', 'queue.delete', 'body'],
+  ['POST', '/admin/backup', 'admin.backup', 'none']
 ];
 
 const errors = Object.fromEntries([400, 401, 403, 404, 409, 429, 502].map(s => [s, ErrorReply]));

@@ -57,7 +57,8 @@ const REST: Record<CommandName, [string, string, From]> = {
   'queue.get': ['GET', '/queue/get/:instance', 'query'],
   'queue.pause': ['PUT', '/queue/pause/:instance', 'body'],
   'queue.resume': ['PUT', '/queue/resume/:instance', 'body'],
-  'queue.delete': ['DELETE', '/queue/delete/:instance', 'body']
+  'queue.delete': ['DELETE', '/queue/delete/:instance', 'body'],
+  'admin.backup': ['POST', '/admin/backup', 'none']
 };
 
 /** One caller (an admin key or an instance token) on all three transports at once. */

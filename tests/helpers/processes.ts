@@ -14,8 +14,14 @@ export interface Spawned {
 }
 
 /** Runs a TypeScript entry point as its own Node process and waits until it has printed `waitFor`. */
-export async function spawnTs(entry: string, env: Record<string, string>, waitFor: string, timeoutMs = 20_000): Promise<Spawned> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+export function spawnTs(entry: string, env: Record<string, string>, waitFor: string, timeoutMs = 20_000): Promise<Spawned> {
+  return spawnNode(['--import', 'tsx', entry], env, waitFor, timeoutMs);
+}
+
+/** Runs Node with `args` (a compiled entry point, or a loader and a TypeScript one) and waits until it has printed `waitFor`. */
+export async function spawnNode(args: string[], env: Record<string, string>, waitFor: string, timeoutMs = 20_000): Promise<Spawned> {
+  const entry = args[args.length - 1]!;
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   });
@@ -73,10 +79,19 @@ export function rssOf(pid: number): number {
   return Number(kb[1]) * 1024;
 }
 
-/** The hub as its own process (`server/main.ts`) on a loopback port, pointed at the simulator; resolves once it listens. */
-export function spawnHub(dataDir: string, sim: { url: string; rootPublicKeyHex: string }, adminKey: string, env: Record<string, string> = {}): Promise<Spawned> {
-  return spawnTs(
-    'server/main.ts',
+/**
+ * The hub as its own process (`server/main.ts`, or a compiled `main.js` given as `compiled`) on
+ * a loopback port, pointed at the simulator; resolves once it listens.
+ */
+export function spawnHub(
+  dataDir: string,
+  sim: { url: string; rootPublicKeyHex: string },
+  adminKey: string,
+  env: Record<string, string> = {},
+  compiled?: string
+): Promise<Spawned> {
+  return spawnNode(
+    compiled ? [compiled] : ['--import', 'tsx', 'server/main.ts'],
     {
       PORT: '0',
       HOST: '127.0.0.1',

@@ -2,6 +2,7 @@ import type { EventEnvelope } from '../../protocol/index.js';
 import type { WhatsAppSimulator } from '../../simulator/simulator.js';
 import { ADMIN_KEY, EventClient, hubClient } from '../helpers/hub.js';
 import { pairInstance } from '../helpers/pairing.js';
+import { scrape, value } from '../helpers/metrics.js';
 import { messageIdsOf, TappedSocketIo, TappedWs } from '../helpers/paused-clients.js';
 import { logLines, rssOf, spawnHub, type Spawned } from '../helpers/processes.js';
 import { startSimulator, waitUntil } from '../helpers/simulator.js';
@@ -101,6 +102,9 @@ test('clients that stop reading are closed with the reason, the hub stays within
 
   await waitUntil(() => droppedTooSlow() >= SLOW_WS + SLOW_IO, 10_000);
   expect(droppedTooSlow()).toBe(SLOW_WS + SLOW_IO); // only the paused ones
+  const metrics = (await scrape(url, { apikey: ADMIN_KEY })).families;
+  expect(value(metrics, 'wahub_clients_dropped_too_slow_total', { transport: 'websocket' })).toBe(SLOW_WS);
+  expect(value(metrics, 'wahub_clients_dropped_too_slow_total', { transport: 'socket.io' })).toBe(SLOW_IO);
   expect(peak - baseline).toBeLessThan((SLOW_WS + SLOW_IO) * BOUND + MARGIN);
   expect(messageIdsOf(healthyWs.events)).toEqual(sent);
   expect(messageIdsOf(healthy.events).slice(-sent.length)).toEqual(sent);
