@@ -2,6 +2,7 @@ import { Type, type Static, type TSchema } from 'typebox';
 import { ErrorReply, InstanceName, Jid, MessageId } from './common.js';
 import { Chat, Contact } from './events-chat.js';
 import { MessageItem } from './events-message.js';
+import { WebhookCommandSchemas } from './commands-webhook.js';
 
 /** An instance's state as the API reports it (`qr`: waiting for a scan). */
 export const InstanceStateName = Type.Enum(['connecting', 'qr', 'open', 'close', 'refused']);
@@ -332,7 +333,7 @@ export const QueueCommandSchemas = {
  * Every command, by name: its arguments and its result. REST routes, Socket.IO
  * acknowledgements and WebSocket frames all call these through one command layer.
  */
-export const CommandSchemas = { ...BaseCommandSchemas, ...QueueCommandSchemas };
+export const CommandSchemas = { ...BaseCommandSchemas, ...QueueCommandSchemas, ...WebhookCommandSchemas };
 
 export type CommandName = keyof typeof CommandSchemas;
 export const COMMAND_NAMES = Object.keys(CommandSchemas) as CommandName[];
