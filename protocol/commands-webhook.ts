@@ -14,7 +14,7 @@ export const WebhookBrief = Type.Object({
   /** The canonical names it receives; null for every event. */
   events: Type.Union([Type.Array(Type.Enum(EVENT_NAMES)), Type.Null()]),
   enabled: Type.Boolean(),
-  /** `retrying`: the next event is being retried; `failing`: an event was given up on since the last acknowledged one. */
+  /** `retrying`: the next event is being retried; `failing`: events were given up on and wait in the dead letters for a redelivery. */
   status: Type.Enum(WEBHOOK_STATUSES)
 });
 

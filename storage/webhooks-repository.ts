@@ -45,6 +45,11 @@ export interface WebhooksRepository {
   pendingEvents(instanceId: InstanceId, seq: number, events: string | null, limit: number): LoggedEvent[];
   /** How many entries after `seq` the filter takes. */
   countPending(instanceId: InstanceId, seq: number, events: string | null): number;
+  /**
+   * The receiver acknowledged `seq`: the cursor moves to it. The status is `ok`
+   * again unless dead letters wait for a redelivery: then it stays `failing`, with its error.
+   */
+  acknowledge(id: string, seq: number): void;
   /** Records a dead letter and moves the cursor past it, in one transaction. */
   giveUp(webhookId: string, letter: Omit<DeadLetterRow, 'webhook_id' | 'failed_at'>): void;
   deadLetters(instanceId: InstanceId, webhookId?: string): DeadLetterRow[];
@@ -76,6 +81,12 @@ export function webhooksRepository(db: Database): WebhooksRepository {
          AND (@events IS NULL OR event IN (SELECT value FROM json_each(@events)))`
     )
     .pluck();
+  const acknowledge = db.prepare<[number, string]>(
+    `UPDATE webhooks SET cursor = ?, attempts = 0,
+       status = CASE WHEN EXISTS (SELECT 1 FROM webhook_dead_letters d WHERE d.webhook_id = webhooks.id) THEN 'failing' ELSE 'ok' END,
+       last_error = CASE WHEN EXISTS (SELECT 1 FROM webhook_dead_letters d WHERE d.webhook_id = webhooks.id) THEN last_error ELSE NULL END
+     WHERE id = ?`
+  );
   const insertLetter = db.prepare(
     `INSERT OR REPLACE INTO webhook_dead_letters (webhook_id, seq, event, payload, attempts, last_error, failed_at)
      VALUES (@webhook_id, @seq, @event, @payload, @attempts, @last_error, @failed_at)`
@@ -114,6 +125,7 @@ export function webhooksRepository(db: Database): WebhooksRepository {
     delete: id => remove.run(id).changes > 0,
     pendingEvents: (instanceId, seq, events, limit) => pending.all({ instanceId, seq, events, limit }),
     countPending: (instanceId, seq, events) => count.get({ instanceId, seq, events }) ?? 0,
+    acknowledge: (id, seq) => void acknowledge.run(seq, id),
     giveUp,
     deadLetters: (instanceId, webhookId) => lettersOf.all({ instanceId, webhookId: webhookId ?? null }),
     rewind

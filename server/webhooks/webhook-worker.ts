@@ -112,7 +112,7 @@ export class WebhookWorker {
       const error = await this.post(row, entry);
       if (generation !== this.generation) return false;
       if (error === undefined) {
-        this.repo.update(this.id, { cursor: entry.seq, attempts: 0, status: 'ok', last_error: null });
+        this.repo.acknowledge(this.id, entry.seq);
         return true;
       }
       if (attempts >= this.opts.maxAttempts) {

@@ -55,8 +55,13 @@ test('pending events follow the filter; a dead letter moves the cursor and redel
   expect(hooks.deadLetters(a).map(d => [d.webhook_id, d.seq, d.attempts])).toEqual([['w', 1, 12]]);
   expect(hooks.deadLetters(b)).toEqual([]);
 
-  hooks.update('w', { cursor: 4 });
+  // Acknowledged events after a dead letter leave the webhook failing until the letter is redelivered.
+  hooks.acknowledge('w', 3);
+  expect(hooks.get('w')).toMatchObject({ cursor: 3, status: 'failing', last_error: 'HTTP 500' });
   hooks.rewind('w', 1);
   expect(hooks.get('w')).toMatchObject({ cursor: 0, status: 'ok', last_error: null });
   expect(hooks.deadLetters(a)).toEqual([]);
+  hooks.update('w', { status: 'retrying', last_error: 'HTTP 502' });
+  hooks.acknowledge('w', 1);
+  expect(hooks.get('w')).toMatchObject({ cursor: 1, status: 'ok', last_error: null });
 });
