@@ -13,10 +13,10 @@ export interface DeliveryOptions {
   pageSize: number;
 }
 
-/** Exponential from the base up to the cap, with jitter over the upper half so receivers that failed together do not retry together. */
-export function backoffDelay(attempt: number, opts: Pick<DeliveryOptions, 'backoffBaseMs' | 'backoffMaxMs'>): number {
-  const ceiling = Math.min(opts.backoffMaxMs, opts.backoffBaseMs * 2 ** Math.min(attempt - 1, 30));
-  return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+/** Doubling from the base up to the cap, each ±25 %, so webhooks that failed together do not retry together. */
+export function backoffDelay(attempt: number, opts: Pick<DeliveryOptions, 'backoffBaseMs' | 'backoffMaxMs'>, random = Math.random): number {
+  const nominal = opts.backoffBaseMs * 2 ** Math.min(attempt - 1, 30);
+  return Math.round(Math.min(opts.backoffMaxMs, nominal * (0.75 + random() * 0.5)));
 }
 
 /**
