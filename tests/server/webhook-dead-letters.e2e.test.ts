@@ -19,7 +19,7 @@ beforeAll(async () => {
   sim = await startSimulator();
   sim.createAccount({ phone: PHONE, contacts: [{ phone: CONTACT, pushName: 'Caio' }], history: { chats: [] } });
   hub = await startHub(sim, {
-    env: { WEBHOOK_MAX_ATTEMPTS: String(MAX_ATTEMPTS), WEBHOOK_BACKOFF_BASE_MS: '20', WEBHOOK_BACKOFF_MAX_MS: '100', RATE_LIMIT_PER_SECOND: '0' }
+    env: { WEBHOOK_MAX_ATTEMPTS: String(MAX_ATTEMPTS), WEBHOOK_TIMEOUT_MS: '400', WEBHOOK_BACKOFF_BASE_MS: '20', WEBHOOK_BACKOFF_MAX_MS: '100', RATE_LIMIT_PER_SECOND: '0' }
   });
   events = (await pairInstance(hub, sim, NAME, PHONE)).client;
   admin = await AnyTransport.open(hub.url, ADMIN_KEY);
@@ -77,4 +77,30 @@ test('an event refused WEBHOOK_MAX_ATTEMPTS times becomes a dead letter, the cur
   expect((await admin.call('rest', 'webhook.deliveries', { instance: NAME, id })).data).toEqual([]);
   expect((await admin.call('rest', 'webhook.find', { instance: NAME })).data!.find(w => w.id === id)).toMatchObject({ status: 'ok', lastError: null });
   expect(await admin.call('rest', 'webhook.redeliver', { instance: NAME, id, fromSeq: last + 100 })).toMatchObject({ ok: false, error: { status: 400 } });
+});
+
+test('a POST not answered within WEBHOOK_TIMEOUT_MS and a redirect both count as failures', async () => {
+  const slow = await new WebhookReceiver().start();
+  try {
+    const HANG = 'HANG0000000000000001';
+    const MOVED = 'MOVED000000000000001';
+    const of = (envelope: { event: string; data: unknown }) => (envelope.event === 'new.message' ? (envelope.data as { header: { messageId: string } }).header.messageId : '');
+    slow.answer = envelope => (of(envelope) === HANG ? { status: 200, delayMs: 1500 } : of(envelope) === MOVED ? { status: 302 } : { status: 200 });
+    const set = await admin.call('socket.io', 'webhook.set', { instance: NAME, url: slow.url, events: ['new.message'] });
+    slow.secret = set.data!.secret;
+    const id = set.data!.webhook.id;
+    const hang = await send(HANG);
+    const moved = await send(MOVED);
+    const next = await send('NEXT0000000000000001');
+    await waitUntil(() => slow.acknowledgedSeqs().includes(next), 15_000);
+
+    const letters = (await admin.call('rest', 'webhook.deliveries', { instance: NAME, id })).data!;
+    expect(letters.map(d => [d.seq, d.attempts, d.lastError])).toEqual([
+      [hang, MAX_ATTEMPTS, 'timed out after 400 ms'],
+      [moved, MAX_ATTEMPTS, 'HTTP 302']
+    ]);
+    expect(slow.problems).toEqual([]);
+  } finally {
+    await slow.stop();
+  }
 });
