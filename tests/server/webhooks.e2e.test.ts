@@ -209,3 +209,21 @@ test('a receiver slow by three seconds delays neither Socket.IO nor another webh
   expectEverySeqInOrder(fast, fastHook.start, seqs[1]!);
   await Promise.all([deleteHook(slowHook.id), deleteHook(fastHook.id)]);
 }, 30_000);
+
+test('a disabled webhook holds its cursor; enabled again (webhook.set on the same URL) it delivers what it missed, in order', async () => {
+  const r = await receiver();
+  const { id, start } = await hook(r, { enabled: false });
+  const seqs = await inbound('while disabled', 2);
+  await waitUntil(() => (hub.app.storage.webhooks.get(id)?.cursor ?? -1) === start);
+  const paused = await find(id);
+  expect(paused).toMatchObject({ enabled: false, lastDeliveredSeq: start });
+  expect(paused!.pending).toBeGreaterThanOrEqual(2);
+  expect(r.received).toEqual([]);
+
+  const again = await admin.call('socket.io', 'webhook.set', { instance: NAME, url: r.url, enabled: true });
+  expect(again).toMatchObject({ ok: true, data: { webhook: { id, enabled: true }, secret: r.secret } });
+  await waitUntil(() => r.acknowledgedSeqs().includes(seqs[1]!), 10_000);
+  expectEverySeqInOrder(r, start, seqs[1]!);
+  expect((await admin.call('rest', 'webhook.find', { instance: NAME })).data!.filter(w => w.url === r.url)).toHaveLength(1);
+  await deleteHook(id);
+});
