@@ -122,9 +122,12 @@ export class WebhookManager {
   async delete(instanceId: InstanceId, id: string): Promise<CommandResult<'webhook.delete'>> {
     const row = this.own(instanceId, id);
     if (row.global) throw new Errors.badRequest('the global webhook is configured by WEBHOOK_URL');
-    await this.workers.get(id)?.close();
-    this.workers.delete(id);
-    this.byInstance.get(instanceId)?.forEach(w => w.id === id && this.byInstance.get(instanceId)!.delete(w));
+    const worker = this.workers.get(id);
+    if (worker) {
+      await worker.close();
+      this.workers.delete(id);
+      this.byInstance.get(instanceId)?.delete(worker);
+    }
     this.storage.webhooks.delete(id);
     return { deleted: id };
   }
