@@ -5,3 +5,4 @@ export * from './events-message.js';
 export * from './events-queue.js';
 export * from './events.js';
 export * from './commands.js';
+export * from './commands-webhook.js';

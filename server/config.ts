@@ -30,6 +30,14 @@ export const ConfigSchema = Type.Object({
   }),
   SEND_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 20, default: 3, description: 'sends tried per bulk recipient before a timeout or a lost connection is final' }),
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'bearer token that opens GET /metrics only (the admin key opens it too)' })),
+  WEBHOOK_URL: Type.Optional(Type.String({ pattern: '^https?://', description: 'a webhook that receives every instance\'s events' })),
+  WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 16, description: "the global webhook's signing secret (generated and logged once when unset)" })),
+  WEBHOOK_EVENTS: Type.Optional(Type.String({ description: 'comma-separated canonical event names the global webhook receives (all when unset)' })),
+  WEBHOOK_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 100, default: 12, description: 'POSTs tried per event before it becomes a dead letter' }),
+  WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 300_000, default: 10_000, description: 'how long one webhook POST may take' }),
+  WEBHOOK_BACKOFF_BASE_MS: Type.Integer({ minimum: 1, default: 1000, description: 'the first retry delay of a webhook; it doubles on each failure, with jitter' }),
+  WEBHOOK_BACKOFF_MAX_MS: Type.Integer({ minimum: 1, default: 600_000, description: 'the longest retry delay of a webhook' }),
+  WEBHOOK_ALLOW_PRIVATE: Type.Boolean({ default: false, description: 'let instance tokens point webhooks at loopback, private and link-local addresses' }),
   WA_WS_URL: Type.Optional(Type.String({ pattern: '^wss?://', description: "WhatsApp's WebSocket URL (Baileys' default when unset)" })),
   WA_ROOT_PUBLIC_KEY: Type.Optional(
     Type.String({ pattern: '^[0-9a-fA-F]{64}$', description: "hex root key handed to Baileys' certificate check, which Baileys 7.0.0-rc14 does not enforce" })

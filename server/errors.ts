@@ -16,6 +16,7 @@ export const Errors = {
   notConnected: createError<[string, string]>('HUB_NOT_CONNECTED', 'instance %s is not connected (state: %s)', 409),
   queueNotFound: createError<[string]>('HUB_QUEUE_NOT_FOUND', 'queue %s does not exist', 404),
   illegalQueueMove: createError<[string, string]>('HUB_QUEUE_STATE', 'a queue that is %s cannot be %s', 409),
+  webhookNotFound: createError<[string]>('HUB_WEBHOOK_NOT_FOUND', 'webhook %s does not exist', 404),
   tooManyRequests: createError('HUB_RATE_LIMITED', 'too many requests', 429),
   replayInFlight: createError('HUB_REPLAY_IN_FLIGHT', 'a replay is already running on this socket; wait for its acknowledgement', 429),
   tokenRevoked: createError('HUB_TOKEN_REVOKED', 'the instance of this token was deleted', 401),

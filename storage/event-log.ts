@@ -26,7 +26,8 @@ export type PayloadBuilder = (seq: number, timestamp: number) => unknown;
 /**
  * Retention. An entry goes when it is older than `maxAgeMs` or beyond the newest
  * `maxCount` of its instance, unless its seq is above `keepAfterSeq` (a resume
- * point a client still needs). Without `maxAgeMs` and `maxCount` nothing goes.
+ * point a client still needs) or above the cursor of one of the instance's
+ * enabled webhooks. Without `maxAgeMs` and `maxCount` nothing goes.
  */
 export interface PruneOptions {
   /** Limits the prune to one instance; every instance otherwise. */
@@ -88,8 +89,13 @@ export function eventLog(db: Database, options: { now?: () => number } = {}): Ev
     `DELETE FROM event_log
      WHERE created_at < @cutoff
        AND (@instanceId IS NULL OR instance_id = @instanceId)
-       AND (@keepAfterSeq IS NULL OR seq <= @keepAfterSeq)`
+       AND (@keepAfterSeq IS NULL OR seq <= @keepAfterSeq)
+       AND seq <= COALESCE((SELECT MIN(cursor) FROM webhooks w WHERE w.instance_id = event_log.instance_id AND w.enabled = 1), seq)`
   );
+  // What an enabled webhook has not passed yet stays, however old: the log is its outbox.
+  const webhookHold = db
+    .prepare<[InstanceId], number | null>('SELECT MIN(cursor) FROM webhooks WHERE instance_id = ? AND enabled = 1')
+    .pluck();
   const instances = db
     .prepare<[{ instanceId: InstanceId | null }], InstanceId>('SELECT instance_id FROM event_seq WHERE @instanceId IS NULL OR instance_id = @instanceId')
     .pluck();
@@ -122,7 +128,7 @@ export function eventLog(db: Database, options: { now?: () => number } = {}): Ev
     if (maxCount !== undefined) {
       for (const id of instances.all({ instanceId: instanceId ?? null })) {
         const boundary = countBoundary.get(id, maxCount);
-        if (boundary !== undefined) deleted += pruneUpTo.run(id, Math.min(boundary, keepAfterSeq ?? boundary)).changes;
+        if (boundary !== undefined) deleted += pruneUpTo.run(id, Math.min(boundary, keepAfterSeq ?? boundary, webhookHold.get(id) ?? boundary)).changes;
       }
     }
     return deleted;

@@ -10,6 +10,7 @@ import { queuesRepository, type QueuesRepository } from './queues-repository.js'
 import { sendsRepository, type SendsRepository } from './sends-repository.js';
 import { settingsRepository, type SettingsRepository } from './settings-repository.js';
 import { withTransaction } from './transaction.js';
+import { webhooksRepository, type WebhooksRepository } from './webhooks-repository.js';
 import type { InstanceId } from './types.js';
 
 export { useSqliteAuthState, type SqliteAuthState } from './auth-state.js';
@@ -33,6 +34,7 @@ export { queuesRepository, type QueueCounts, type QueueRow, type QueuesRepositor
 export { sendsRepository, type SendsRepository } from './sends-repository.js';
 export { settingsRepository, type SettingsRepository } from './settings-repository.js';
 export { withTransaction } from './transaction.js';
+export { webhooksRepository, type DeadLetterRow, type NewWebhook, type WebhookRow, type WebhooksRepository } from './webhooks-repository.js';
 export type { InstanceId, Jid, MessageId } from './types.js';
 
 /** Everything the hub keeps, behind one object. */
@@ -48,6 +50,7 @@ export interface Storage {
   /** Write probe, file identity and schema checks, for readiness and for noticing a store that went away. */
   health: StoreHealth;
   sends: SendsRepository;
+  webhooks: WebhooksRepository;
   authState(instanceId: InstanceId): SqliteAuthState;
   /** `withTransaction` on this database: the store writes and the log entries of one WhatsApp event commit together. */
   transaction<T>(fn: () => T): T;
@@ -68,6 +71,7 @@ export function createStorage(file: string, opts: OpenOptions = {}): Storage {
     queues: queuesRepository(db),
     health: storeHealth(db, file),
     sends: sendsRepository(db),
+    webhooks: webhooksRepository(db),
     authState: instanceId => useSqliteAuthState(db, instanceId),
     transaction: fn => withTransaction(db, fn),
     close: () => void db.close()

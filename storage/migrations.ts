@@ -146,6 +146,40 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (instance_id, day)
       ) WITHOUT ROWID;
     `
+  },
+  {
+    version: 5,
+    name: 'webhooks',
+    sql: `
+      -- The secret is kept in clear: every delivery is signed with it. The cursor is the last seq
+      -- the receiver acknowledged (or skipped by the filter); retention keeps what lies after it.
+      CREATE TABLE webhooks (
+        id TEXT PRIMARY KEY,
+        instance_id TEXT NOT NULL REFERENCES instances(id) ON DELETE CASCADE,
+        global INTEGER NOT NULL DEFAULT 0,
+        url TEXT NOT NULL,
+        events TEXT,
+        enabled INTEGER NOT NULL,
+        secret TEXT NOT NULL,
+        cursor INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'ok',
+        last_error TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX webhooks_by_instance ON webhooks (instance_id, created_at);
+      -- An event given up on after every attempt; the envelope is copied so retention cannot take it.
+      CREATE TABLE webhook_dead_letters (
+        webhook_id TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        event TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        last_error TEXT,
+        failed_at INTEGER NOT NULL,
+        PRIMARY KEY (webhook_id, seq)
+      ) WITHOUT ROWID;
+    `
   }
 ];
 

@@ -305,6 +305,36 @@ function renderQueues() {
   );
 }
 
+// --- webhooks ---
+
+async function loadWebhooks() {
+  if (!state.selected) return;
+  const [hooks, letters] = await Promise.all([api('GET', `/webhook/find/${state.selected}`), api('GET', `/webhook/deliveries/${state.selected}?failed=true`)]);
+  renderWebhooks(hooks, letters);
+}
+
+function renderWebhooks(hooks, letters) {
+  $('#webhooks').replaceChildren(
+    ...hooks.map(w => {
+      const dead = letters.filter(d => d.webhookId === w.id);
+      const action = (label, run) => el('button', { textContent: label, onclick: () => run().then(loadWebhooks).catch(() => undefined) });
+      const li = el(
+        'li',
+        {},
+        el('label', { textContent: `${w.url}${w.events ? ` (${w.events.join(', ')})` : ''}${w.global ? ' · WEBHOOK_URL' : ''}` }),
+        badge(w.status),
+        el('span', { textContent: ` delivered up to seq ${w.lastDeliveredSeq} · ${w.pending} pending${w.lastError ? ` · last error: ${w.lastError}` : ''}` }),
+        dead.length ? action('Redeliver', () => api('POST', `/webhook/redeliver/${state.selected}`, { id: w.id, fromSeq: dead[0].seq })) : '',
+        w.global ? '' : action('Delete', () => api('DELETE', `/webhook/delete/${state.selected}`, { id: w.id })),
+        el('ul', { className: 'errors' }, ...dead.map(d => el('li', { textContent: `seq ${d.seq} ${d.event}: ${d.lastError} after ${d.attempts} attempts` })))
+      );
+      li.dataset.webhook = w.id;
+      li.dataset.status = w.status;
+      return li;
+    })
+  );
+}
+
 // --- wiring ---
 
 function connectSocket() {
@@ -362,8 +392,20 @@ for (const tab of document.querySelectorAll('[role="tab"]')) {
   tab.addEventListener('click', () => {
     for (const t of document.querySelectorAll('[role="tab"]')) t.setAttribute('aria-selected', String(t === tab));
     for (const p of document.querySelectorAll('[data-panel]')) p.hidden = p.dataset.panel !== tab.dataset.tab;
+    if (tab.dataset.tab === 'webhooks') void loadWebhooks().catch(() => undefined);
   });
 }
+// Delivery state changes without an event of its own: the open tab looks again every few seconds.
+setInterval(() => {
+  if (!$('[data-panel="webhooks"]').hidden) void loadWebhooks().catch(() => undefined);
+}, 2000);
+$('#webhook-form').addEventListener('submit', async e => {
+  e.preventDefault();
+  const events = $('#webhook-events').value.split(',').map(n => n.trim()).filter(Boolean);
+  const res = await api('POST', `/webhook/set/${state.selected}`, { url: $('#webhook-url').value.trim(), ...(events.length ? { events } : {}) }).catch(() => null);
+  if (res) $('#webhook-secret').textContent = `Signing secret (shown once): ${res.secret}`;
+  await loadWebhooks().catch(() => undefined);
+});
 $('#event-filter').addEventListener('change', renderEvents);
 $('#code-form').addEventListener('submit', async e => {
   e.preventDefault();

@@ -8,6 +8,7 @@ import { chatSettingCommands } from '../commands/chat-settings-commands.js';
 import { messageCommands } from '../commands/message-commands.js';
 import { queueCommands } from '../commands/queue-commands.js';
 import { adminCommands } from '../commands/admin-commands.js';
+import { webhookCommands } from '../commands/webhook-commands.js';
 import { RateLimiter } from '../commands/rate-limiter.js';
 import { QueueManager } from '../queue/queue-manager.js';
 import { SendScheduler } from '../queue/send-scheduler.js';
@@ -16,12 +17,15 @@ import { EventPipeline } from '../events/event-pipeline.js';
 import { InstanceRegistry } from '../instances/instance-registry.js';
 import { applyRootPublicKey } from '../instances/wa-socket.js';
 import { makeAuthenticator, type Authenticator } from '../transports/authenticate.js';
+import { WebhookManager } from '../webhooks/webhook-manager.js';
+import { EVENT_NAMES, type EventName } from '../../protocol/index.js';
 
 export interface Hub {
   pipeline: EventPipeline;
   registry: InstanceRegistry;
   commands: CommandLayer;
   queues: QueueManager;
+  webhooks: WebhookManager;
   authenticate: Authenticator;
   /** Reconnects every paired instance and picks up every queue that still has work; returns how many instances. */
   start(): number;
@@ -65,6 +69,23 @@ export default fp(
       ackTimeoutMs: opts.config.SEND_ACK_TIMEOUT_MS,
       maxAttempts: opts.config.SEND_MAX_ATTEMPTS
     });
+    const { config } = opts;
+    const webhooks = new WebhookManager(
+      app.storage,
+      {
+        maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+        timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+        backoffBaseMs: config.WEBHOOK_BACKOFF_BASE_MS,
+        backoffMaxMs: config.WEBHOOK_BACKOFF_MAX_MS,
+        pageSize: 100
+      },
+      config.WEBHOOK_ALLOW_PRIVATE,
+      app.log as unknown as Logger
+    );
+    pipeline.addSink(webhooks.sink);
+    // Checked at registration, so a wrong WEBHOOK_EVENTS stops the boot.
+    const globalWebhook = config.WEBHOOK_URL ? { url: config.WEBHOOK_URL, secret: config.WEBHOOK_SECRET, events: webhookEvents(config.WEBHOOK_EVENTS) } : undefined;
+    registry.onDeleted(id => webhooks.forgetInstance(id));
     const commands = new CommandLayer(
       {
         ...instanceCommands(registry, app.storage),
@@ -72,7 +93,8 @@ export default fp(
         ...chatCommands(registry, app.storage),
         ...chatSettingCommands(registry, app.storage),
         ...queueCommands(queues),
-        ...adminCommands(app.storage)
+        ...adminCommands(app.storage),
+        ...webhookCommands(webhooks, registry)
       },
       name => registry.idOf(name),
       new RateLimiter(opts.config.RATE_LIMIT_PER_SECOND)
@@ -91,6 +113,8 @@ export default fp(
     const admin = ensureAdminKey(app.storage, opts.config.API_KEY);
     let started = false;
     const start = () => {
+      // Before the sessions: a global row first made now starts at the seq before their events.
+      webhooks.start(globalWebhook);
       const restored = registry.restoreAll();
       queues.resumeAll();
       started = true;
@@ -101,6 +125,7 @@ export default fp(
       registry,
       commands,
       queues,
+      webhooks,
       start,
       get started() {
         return started;
@@ -110,9 +135,18 @@ export default fp(
     app.decorate('hub', hub);
     // Sessions stop before the store closes (hooks run in reverse order of registration).
     app.addHook('onClose', async () => {
+      await webhooks.close();
       await queues.close();
       await registry.closeAll();
     });
   },
   { name: 'hub', dependencies: ['storage', 'metrics'] }
 );
+
+/** `WEBHOOK_EVENTS` as a filter: comma-separated canonical names, every event when empty. */
+function webhookEvents(list: string | undefined): EventName[] | null {
+  const names = (list ?? '').split(',').map(n => n.trim()).filter(Boolean);
+  const unknown = names.filter(n => !EVENT_NAMES.includes(n as EventName));
+  if (unknown.length) throw new Error(`WEBHOOK_EVENTS names unknown events: ${unknown.join(', ')}`);
+  return names.length ? (names as EventName[]) : null;
+}

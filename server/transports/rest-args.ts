@@ -19,8 +19,9 @@ const NUMERAL = /^-?\d+(\.\d+)?$/;
 
 /**
  * A query string carries only text: a value becomes a number where the command's
- * schema takes a number and the text is a plain numeral, and stays as it came
- * everywhere else, so the command layer refuses it the way the sockets would.
+ * schema takes a number and the text is a plain numeral, a boolean where it takes
+ * a boolean and the text is `true` or `false`, and stays as it came everywhere
+ * else, so the command layer refuses it the way the sockets would.
  */
 function fromQuery(name: CommandName, query: Record<string, unknown>): Record<string, unknown> {
   const properties = propertiesOf(name);
@@ -28,7 +29,9 @@ function fromQuery(name: CommandName, query: Record<string, unknown>): Record<st
     Object.entries(query).map(([key, value]) => {
       const type = Object.hasOwn(properties, key) ? properties[key]!.type : undefined;
       const numeric = (type === 'integer' || type === 'number') && typeof value === 'string' && NUMERAL.test(value);
-      return [key, numeric ? Number(value) : value];
+      if (numeric) return [key, Number(value)];
+      const flag = type === 'boolean' && (value === 'true' || value === 'false');
+      return [key, flag ? value === 'true' : value];
     })
   );
 }

@@ -55,7 +55,12 @@ const ROUTES: [Method, string, CommandName, ArgsFrom, number?][] = [
   ['PUT', '/queue/pause/:instance', 'queue.pause', 'body'],
   ['PUT', '/queue/resume/:instance', 'queue.resume', 'body'],
   ['DELETE', '/queue/delete/:instance', 'queue.delete', 'body'],
-  ['POST', '/admin/backup', 'admin.backup', 'none']
+  ['POST', '/admin/backup', 'admin.backup', 'none'],
+  ['POST', '/webhook/set/:instance', 'webhook.set', 'body', 201],
+  ['GET', '/webhook/find/:instance', 'webhook.find', 'none'],
+  ['DELETE', '/webhook/delete/:instance', 'webhook.delete', 'body'],
+  ['GET', '/webhook/deliveries/:instance', 'webhook.deliveries', 'query'],
+  ['POST', '/webhook/redeliver/:instance', 'webhook.redeliver', 'body']
 ];
 
 const errors = Object.fromEntries([400, 401, 403, 404, 409, 429, 502].map(s => [s, ErrorReply]));

@@ -3,6 +3,7 @@ import type { WhatsAppSimulator } from '../../simulator/simulator.js';
 import { ADMIN_KEY, decodeQrDataUrl, startHub, type TestHub } from '../helpers/hub.js';
 import { startSimulator, waitUntil } from '../helpers/simulator.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const PHONE = '5561990000001';
 const ANA = '5561990000010';
@@ -19,7 +20,7 @@ let hubClosed = false;
 beforeAll(async () => {
   sim = await startSimulator();
   sim.createAccount({ phone: PHONE, pushName: 'Shop', contacts: [{ phone: ANA, pushName: 'Ana' }], history: { messages: [{ chat: ANA, text: 'hello from the past' }] } });
-  hub = await startHub(sim, { env: { RATE_LIMIT_PER_SECOND: '0' } });
+  hub = await startHub(sim, { env: { RATE_LIMIT_PER_SECOND: '0', WEBHOOK_MAX_ATTEMPTS: '2', WEBHOOK_BACKOFF_BASE_MS: '20' } });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
@@ -175,6 +176,33 @@ test('a bulk send lists its errors per number', async () => {
   await page.click('#queue-form button');
   await page.waitForSelector(`#queues li[data-progress="100"] .errors li:has-text("${ghost}")`, { timeout: 20_000 });
   expect(await page.textContent(`#queues li[data-progress="100"] .errors`)).toContain('not a valid whatsapp contact');
+}, 60_000);
+
+test('the Webhooks tab adds a webhook, shows its secret once, its dead letters, and redelivers them', async () => {
+  const receiver = await new WebhookReceiver().start();
+  try {
+    receiver.answer = () => ({ status: 500 });
+    await page.click('#instances li[data-instance="shop"] button');
+    await page.click('[data-tab="webhooks"]');
+    await page.fill('#webhook-url', receiver.url);
+    await page.fill('#webhook-events', 'new.message');
+    await page.click('#webhook-form button');
+    await page.waitForSelector('#webhook-secret:has-text("whsec_")');
+    receiver.secret = (await page.textContent('#webhook-secret'))!.split(': ')[1]!;
+    await page.waitForSelector('#webhooks li[data-status="ok"]');
+
+    const { messageId } = await sim.sendText(PHONE, ANA, 'to a failing webhook');
+    await page.waitForSelector('#webhooks li[data-status="failing"] .errors li:has-text("HTTP 500 after 2 attempts")', { timeout: 20_000 });
+    receiver.answer = () => ({ status: 200 });
+    await page.click('#webhooks li[data-status="failing"] button:has-text("Redeliver")');
+    await page.waitForSelector('#webhooks li[data-status="ok"]', { timeout: 20_000 });
+    await waitUntil(() => receiver.acknowledged().some(p => p.envelope.event === 'new.message' && p.envelope.data.header.messageId === messageId), 10_000);
+    expect(receiver.problems).toEqual([]);
+    await page.click('#webhooks li button:has-text("Delete")');
+    await page.waitForSelector('#webhooks li', { state: 'detached' });
+  } finally {
+    await receiver.stop();
+  }
 }, 60_000);
 
 test('when the hub goes away the page says so', async () => {

@@ -58,7 +58,12 @@ const REST: Record<CommandName, [string, string, From]> = {
   'queue.pause': ['PUT', '/queue/pause/:instance', 'body'],
   'queue.resume': ['PUT', '/queue/resume/:instance', 'body'],
   'queue.delete': ['DELETE', '/queue/delete/:instance', 'body'],
-  'admin.backup': ['POST', '/admin/backup', 'none']
+  'admin.backup': ['POST', '/admin/backup', 'none'],
+  'webhook.set': ['POST', '/webhook/set/:instance', 'body'],
+  'webhook.find': ['GET', '/webhook/find/:instance', 'none'],
+  'webhook.delete': ['DELETE', '/webhook/delete/:instance', 'body'],
+  'webhook.deliveries': ['GET', '/webhook/deliveries/:instance', 'query'],
+  'webhook.redeliver': ['POST', '/webhook/redeliver/:instance', 'body']
 };
 
 /** One caller (an admin key or an instance token) on all three transports at once. */

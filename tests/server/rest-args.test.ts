@@ -7,6 +7,12 @@ test('a query numeral becomes a number only where the schema takes a number', ()
   expect(restArgs('queue.get', 'query', { query: { queueId: '123' }, params }, true)).toEqual({ queueId: '123', instance: 'ops' });
 });
 
+test('a query true or false becomes a boolean only where the schema takes a boolean', () => {
+  expect(restArgs('webhook.deliveries', 'query', { query: { id: 'true', failed: 'true' }, params }, true)).toEqual({ id: 'true', failed: true, instance: 'ops' });
+  expect(restArgs('webhook.deliveries', 'query', { query: { failed: 'false' }, params }, true)).toEqual({ failed: false, instance: 'ops' });
+  expect(restArgs('webhook.deliveries', 'query', { query: { failed: 'yes' }, params }, true)).toEqual({ failed: 'yes', instance: 'ops' });
+});
+
 test.each([['abc'], ['1e3'], [' 5'], ['']])('the query text %j is left as text for the schema to refuse', text => {
   expect(restArgs('instance.events', 'query', { query: { after: text }, params }, true)).toEqual({ after: text, instance: 'ops' });
 });
