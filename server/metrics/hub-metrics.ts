@@ -11,6 +11,8 @@ export interface MetricSources {
   droppedTooSlow(): Record<string, number>;
   /** Bulk-send recipients by state, over every queue. */
   queueRecipients(): Record<string, number>;
+  /** Enabled webhooks by status, how far their cursors are behind their instance's log, and their dead letters. */
+  webhooks(): { byStatus: Record<string, number>; lagEvents: number; deadLetters: number };
 }
 
 /** Commits and sends are milliseconds when healthy; the top buckets catch a stalled disk or WhatsApp. */
@@ -63,6 +65,23 @@ export class HubMetrics {
       }
     });
     this.gauge('wahub_queue_recipients', 'Bulk-send recipients by state, over every queue', 'state', () => read(s => s.queueRecipients()));
+    this.gauge('wahub_webhooks', 'Enabled webhooks by delivery status (ok, retrying, failing)', 'status', () => read(s => s.webhooks().byStatus));
+    new Gauge({
+      name: 'wahub_webhook_lag_events',
+      help: "Stored events after the webhooks' cursors, summed over enabled webhooks (filtered-out events included)",
+      registers,
+      collect() {
+        this.set(read(s => s.webhooks().lagEvents) ?? 0);
+      }
+    });
+    new Gauge({
+      name: 'wahub_webhook_dead_letters',
+      help: 'Events given up on after WEBHOOK_MAX_ATTEMPTS, waiting for a redelivery',
+      registers,
+      collect() {
+        this.set(read(s => s.webhooks().deadLetters) ?? 0);
+      }
+    });
   }
 
   /** Called once the services the scrape-time metrics read exist. */

@@ -3,6 +3,7 @@ import { ADMIN_KEY, startHub, type EventClient, type TestHub } from '../helpers/
 import { family, histogramCount, scrape, value } from '../helpers/metrics.js';
 import { pairInstance } from '../helpers/pairing.js';
 import { startSimulator, waitUntil } from '../helpers/simulator.js';
+import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const METRICS_TOKEN = 'scraper-token-0123456789abcdef';
 const PHONE = '5541900000700';
@@ -14,7 +15,7 @@ let client: EventClient;
 
 beforeAll(async () => {
   sim = await startSimulator();
-  hub = await startHub(sim, { env: { METRICS_TOKEN } });
+  hub = await startHub(sim, { env: { METRICS_TOKEN, WEBHOOK_MAX_ATTEMPTS: '2', WEBHOOK_BACKOFF_BASE_MS: '50', WEBHOOK_BACKOFF_MAX_MS: '100' } });
   sim.createAccount({ phone: PHONE, contacts: [{ phone: CONTACT }] });
   sim.createAccount({ phone: CONTACT, contacts: [{ phone: PHONE }] });
   ({ token, client } = await pairInstance(hub, sim, 'metered', PHONE));
@@ -78,7 +79,10 @@ describe('metrics', () => {
       wahub_socket_clients: 'GAUGE',
       wahub_subscriptions: 'GAUGE',
       wahub_clients_dropped_too_slow_total: 'COUNTER',
-      wahub_queue_recipients: 'GAUGE'
+      wahub_queue_recipients: 'GAUGE',
+      wahub_webhooks: 'GAUGE',
+      wahub_webhook_lag_events: 'GAUGE',
+      wahub_webhook_dead_letters: 'GAUGE'
     });
   });
 
@@ -151,5 +155,34 @@ describe('metrics', () => {
     // 515 is WhatsApp's restart request right after pairing; the drop adds its own close code.
     expect(byCode).toEqual({ '515': 1, [String(close.data.statusReason)]: 1 });
     await client.waitFor('connection.update', e => e.seq > close.seq && e.data.state === 'open');
+  });
+});
+
+describe('webhook metrics', () => {
+  it('show a webhook ok at no lag, failing with a dead letter once its receiver refused, and ok at no lag after the redelivery', async () => {
+    const receiver = await new WebhookReceiver().start();
+    try {
+      receiver.answer = () => ({ status: 500 });
+      const set = await hub.request('POST', '/webhook/set/metered', { url: receiver.url, events: ['new.message'] }, ADMIN_KEY);
+      expect(set.status).toBe(201);
+      receiver.secret = set.json.secret;
+      const id = set.json.webhook.id as string;
+      const before = await asAdmin();
+      expect(value(before.families, 'wahub_webhooks', { status: 'ok' })).toBe(1);
+      expect(value(before.families, 'wahub_webhook_lag_events')).toBe(0);
+
+      await sim.sendText(PHONE, CONTACT, 'for the webhook');
+      const failing = await scrapeUntil(m => value(m, 'wahub_webhooks', { status: 'failing' }) === 1, 30_000);
+      expect(value(failing, 'wahub_webhook_dead_letters')).toBe(1);
+
+      receiver.answer = () => ({ status: 200 });
+      const from = receiver.received[0]!.envelope.seq;
+      expect((await hub.request('POST', '/webhook/redeliver/metered', { id, fromSeq: from }, ADMIN_KEY)).status).toBeLessThan(300);
+      const healed = await scrapeUntil(m => value(m, 'wahub_webhooks', { status: 'ok' }) === 1 && value(m, 'wahub_webhook_lag_events') === 0, 30_000);
+      expect(value(healed, 'wahub_webhook_dead_letters')).toBe(0);
+      expect(value(healed, 'wahub_webhooks', { status: 'failing' })).toBe(0);
+    } finally {
+      await receiver.stop();
+    }
   });
 });
