@@ -54,13 +54,14 @@ test('a forced disconnect while 200 events are produced: the handler sees every 
   }
   const stored = await client.command('instance.events', { instance: 'shop', after: first.lastSeq, limit: 1000 });
   const last = stored.lastSeq;
-  await waitUntil(() => client.lastSeq('shop') === last, 30_000);
+  // Events may go on after the read (receipts, chat updates): reaching `last` is what counts.
+  await waitUntil(() => (client.lastSeq('shop') ?? 0) >= last, 30_000);
 
   expect(disconnects).toBe(2);
   // The resubscriptions replayed what was missed; without them the burst would have holes.
   expect(acks.slice(1).reduce((n, a) => n + a.replayed, 0)).toBeGreaterThan(0);
   expectUnbroken(seen.map(e => e.seq), first.lastSeq + 1);
-  expect(seen.at(-1)!.seq).toBe(last);
+  expect(seen.at(-1)!.seq).toBeGreaterThanOrEqual(last);
   const texts = seen.flatMap(e => (e.event === 'new.message' ? [String(e.data.body.message)] : [])).filter(t => t.startsWith('burst '));
   expect(texts).toEqual(Array.from({ length: EVENTS }, (_, i) => `burst ${i}`));
 }, 120_000);
@@ -119,5 +120,6 @@ test('a seq from an instance that was created again (reset) reads the new log fr
   expect(acks.map(a => a.reset)).toEqual([true, false]);
   expect(ack.reset).toBe(false);
   expectUnbroken(seen, 1);
-  expect(seen.at(-1)).toBe(ack.lastSeq);
+  // Live events may already follow the replay's last seq.
+  expect(seen.at(-1)).toBeGreaterThanOrEqual(ack.lastSeq);
 });
