@@ -53,6 +53,8 @@ export interface WebhooksRepository {
   /** Records a dead letter and moves the cursor past it, in one transaction. */
   giveUp(webhookId: string, letter: Omit<DeadLetterRow, 'webhook_id' | 'failed_at'>): void;
   deadLetters(instanceId: InstanceId, webhookId?: string): DeadLetterRow[];
+  /** Dead letters of enabled webhooks, over every instance: a count for the metrics, without reading payloads. */
+  countDeadLetters(): number;
   /** Forgets the dead letters from `fromSeq` on and sets the cursor before it: they are delivered again. */
   rewind(webhookId: string, fromSeq: number): void;
 }
@@ -97,6 +99,9 @@ export function webhooksRepository(db: Database): WebhooksRepository {
      WHERE w.instance_id = @instanceId AND (@webhookId IS NULL OR d.webhook_id = @webhookId) ORDER BY d.webhook_id, d.seq`
   );
   const forget = db.prepare<[string, number]>('DELETE FROM webhook_dead_letters WHERE webhook_id = ? AND seq >= ?');
+  const countLetters = db
+    .prepare<[], number>('SELECT COUNT(*) FROM webhook_dead_letters d JOIN webhooks w ON w.id = d.webhook_id WHERE w.enabled = 1')
+    .pluck();
   const rewindTo = db.prepare<[number, string]>("UPDATE webhooks SET cursor = ?, attempts = 0, status = 'ok', last_error = NULL WHERE id = ?");
 
   const giveUp = db.transaction((webhookId: string, letter: Omit<DeadLetterRow, 'webhook_id' | 'failed_at'>) => {
@@ -128,6 +133,7 @@ export function webhooksRepository(db: Database): WebhooksRepository {
     acknowledge: (id, seq) => void acknowledge.run(seq, id),
     giveUp,
     deadLetters: (instanceId, webhookId) => lettersOf.all({ instanceId, webhookId: webhookId ?? null }),
+    countDeadLetters: () => countLetters.get() ?? 0,
     rewind
   };
 }

@@ -26,6 +26,8 @@ export class HubMetrics {
   readonly registry = new Registry();
   readonly observer: HubObserver;
   private sources?: MetricSources;
+  /** What several families of one scrape share (see `text`). */
+  private scrape?: { webhooks: ReturnType<MetricSources['webhooks']> };
 
   constructor() {
     const registers = [this.registry];
@@ -45,14 +47,7 @@ export class HubMetrics {
     const read = <T>(pick: (s: MetricSources) => T): T | undefined => (this.sources ? pick(this.sources) : undefined);
     this.gauge('wahub_instances', 'Instances by state', 'state', () => read(s => s.instanceStates()));
     this.gauge('wahub_socket_clients', 'Connected Socket.IO and WebSocket clients', 'transport', () => read(s => s.sockets().clients));
-    new Gauge({
-      name: 'wahub_subscriptions',
-      help: 'Instances followed live, summed over every socket client',
-      registers,
-      collect() {
-        this.set(read(s => s.sockets().subscriptions) ?? 0);
-      }
-    });
+    this.scalar('wahub_subscriptions', 'Instances followed live, summed over every socket client', () => read(s => s.sockets().subscriptions));
     new Counter({
       name: 'wahub_clients_dropped_too_slow_total',
       help: 'Socket clients closed because they did not read what they were sent, by transport',
@@ -65,23 +60,13 @@ export class HubMetrics {
       }
     });
     this.gauge('wahub_queue_recipients', 'Bulk-send recipients by state, over every queue', 'state', () => read(s => s.queueRecipients()));
-    this.gauge('wahub_webhooks', 'Enabled webhooks by delivery status (ok, retrying, failing)', 'status', () => read(s => s.webhooks().byStatus));
-    new Gauge({
-      name: 'wahub_webhook_lag_events',
-      help: "Stored events after the webhooks' cursors, summed over enabled webhooks (filtered-out events included)",
-      registers,
-      collect() {
-        this.set(read(s => s.webhooks().lagEvents) ?? 0);
-      }
-    });
-    new Gauge({
-      name: 'wahub_webhook_dead_letters',
-      help: 'Events given up on after WEBHOOK_MAX_ATTEMPTS, waiting for a redelivery',
-      registers,
-      collect() {
-        this.set(read(s => s.webhooks().deadLetters) ?? 0);
-      }
-    });
+    this.gauge('wahub_webhooks', 'Enabled webhooks by delivery status (ok, retrying, failing)', 'status', () => this.scrape?.webhooks.byStatus);
+    this.scalar(
+      'wahub_webhook_lag_events',
+      "Stored events after the webhooks' cursors, summed over enabled webhooks (filtered-out events included)",
+      () => this.scrape?.webhooks.lagEvents
+    );
+    this.scalar('wahub_webhook_dead_letters', 'Events given up on after WEBHOOK_MAX_ATTEMPTS, waiting for a redelivery', () => this.scrape?.webhooks.deadLetters);
   }
 
   /** Called once the services the scrape-time metrics read exist. */
@@ -90,11 +75,25 @@ export class HubMetrics {
   }
 
   async text(): Promise<string> {
+    // Three families come from one read of the webhooks; it is taken once per scrape, not once per family.
+    this.scrape = this.sources ? { webhooks: this.sources.webhooks() } : undefined;
     return this.registry.metrics();
   }
 
   get contentType(): string {
     return this.registry.contentType;
+  }
+
+  /** A gauge without labels, set from `value` at each scrape (0 until there is one). */
+  private scalar(name: string, help: string, value: () => number | undefined): void {
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.set(value() ?? 0);
+      }
+    });
   }
 
   /** A gauge with one label, set afresh from `values` at each scrape (a state that empties drops to 0, not away). */

@@ -55,14 +55,12 @@ export const metricsRoute = fp(
       webhooks: () => {
         const byStatus: Record<string, number> = { ok: 0, retrying: 0, failing: 0 };
         let lagEvents = 0;
-        let deadLetters = 0;
         for (const hook of app.storage.webhooks.listAll()) {
           if (!hook.enabled) continue;
           byStatus[hook.status] = (byStatus[hook.status] ?? 0) + 1;
           lagEvents += Math.max(0, app.storage.events.lastSeq(hook.instance_id) - hook.cursor);
-          deadLetters += app.storage.webhooks.deadLetters(hook.instance_id, hook.id).length;
         }
-        return { byStatus, lagEvents, deadLetters };
+        return { byStatus, lagEvents, deadLetters: app.storage.webhooks.countDeadLetters() };
       }
     });
     const tokenDigest = opts.metricsToken ? Buffer.from(hashToken(opts.metricsToken), 'hex') : undefined;
