@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { SimAccount } from './account.js';
 import { registerContactRoutes } from './control-contact-routes.js';
+import { registerGroupRoutes } from './control-group-routes.js';
 import type { PhoneAction } from './phone-actions.js';
 import { SimulatorError, type WhatsAppSimulator } from './simulator.js';
 
@@ -88,6 +89,7 @@ const PIXEL = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQ
 
 const reasonPhrase: Record<number, string> = {
   400: 'Bad Request',
+  403: 'Forbidden',
   404: 'Not Found',
   409: 'Conflict',
   413: 'Payload Too Large',
@@ -235,6 +237,7 @@ export function buildControlApi(sim: WhatsAppSimulator): FastifyInstance {
     return { offline: req.body.offline };
   });
   registerContactRoutes(app, sim);
+  registerGroupRoutes(app, sim);
   app.post('/accounts/:phone/app-state', { schema: { params: PhoneParams, body: PhoneActionBody } }, async req =>
     sim.appStateAction(req.params.phone, req.body as PhoneAction)
   );

@@ -1,6 +1,7 @@
 import { getBinaryNodeChild, getBinaryNodeChildren, jidDecode, type BinaryNode } from '@whiskeysockets/baileys';
 import type { SimAccount } from './account.js';
 import { AppStateRefusal } from './app-state.js';
+import { answerGroupIq } from './group-iq.js';
 import type { Companion } from './model.js';
 
 /** What an IQ handler may use of its connection. */
@@ -146,6 +147,7 @@ const handlers: Record<string, Handler> = {
   usync,
   'w:profile:picture': picture,
   'w:sync:app:state': appState,
+  'w:g2': (iq, { account }) => answerGroupIq(iq, account),
   abt: () => ({ tag: 'props', attrs: { protocol: '1', hash: 'sim' }, content: [] }),
   blocklist: () => ({ tag: 'list', attrs: {} }),
   privacy: iq =>

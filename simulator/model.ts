@@ -76,6 +76,10 @@ export interface OutboxEntry {
   repeat: boolean;
   /** For a contact card: what the receiving phone shows, decoded from the message and its vCard. */
   contacts?: ContactCard[];
+  /** A group send: the group's JID (also in `to`). */
+  group?: string;
+  /** A group send: the members whose phones decrypted it. */
+  participants?: Phone[];
 }
 
 /** A receipt the client sent (e.g. a read receipt after markRead). */

@@ -1,6 +1,7 @@
-import { getBinaryNodeChild, getBinaryNodeChildren, proto, unpadRandomMax16, type BinaryNode } from '@whiskeysockets/baileys';
+import { getBinaryNodeChild, getBinaryNodeChildren, isJidGroup, jidDecode, proto, unpadRandomMax16, type BinaryNode } from '@whiskeysockets/baileys';
 import type { SimAccount } from './account.js';
 import { contactCardsOf } from './contact-cards.js';
+import { receiveGroupFromClient } from './group-messages.js';
 import { contactReceipt } from './inbound-stanzas.js';
 import type { Companion, SimContact } from './model.js';
 
@@ -27,6 +28,7 @@ function ackLost(account: SimAccount, to: string): boolean {
 export async function receiveFromClient(account: SimAccount, companion: Companion, stanza: BinaryNode, send: (n: BinaryNode) => void): Promise<void> {
   const id = stanza.attrs.id ?? '';
   const to = stanza.attrs.to ?? '';
+  if (isJidGroup(to)) return receiveGroupSend(account, companion, stanza, send);
   const copies: { jid: string; enc: BinaryNode }[] = [];
   for (const participant of getBinaryNodeChildren(getBinaryNodeChild(stanza, 'participants'), 'to')) {
     const enc = getBinaryNodeChild(participant, 'enc');
@@ -71,4 +73,22 @@ export async function receiveFromClient(account: SimAccount, companion: Companio
       if (contact.receipts === 'auto') setTimeout(() => void account.deliver(contactReceipt(to, [id], 'read')), delay);
     }, delay);
   }
+}
+
+/**
+ * A group send: routed only to current members, each decrypting with the sender
+ * key it holds. A group the account is not in is refused as WhatsApp does (403 on the ack).
+ */
+async function receiveGroupSend(account: SimAccount, companion: Companion, stanza: BinaryNode, send: (n: BinaryNode) => void): Promise<void> {
+  const id = stanza.attrs.id ?? '';
+  const to = stanza.attrs.to ?? '';
+  const group = account.groups.get(jidDecode(to)?.user ?? '');
+  const ack = (error?: number) =>
+    send({ tag: 'ack', attrs: { class: 'message', id, from: to, t: String(Math.floor(Date.now() / 1000)), ...(error ? { error: String(error) } : {}) } });
+  if (!group?.members.has(account.phone)) return ack(403);
+  // Only admins write in an announcement group.
+  if (group.announce && !group.isAdmin(account.phone)) return ack(403);
+  const entry = await receiveGroupFromClient(account, companion, group, stanza);
+  if (entry) account.outbox.push(entry);
+  ack();
 }

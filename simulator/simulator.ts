@@ -8,6 +8,17 @@ import { toModification, type PhoneAction } from './phone-actions.js';
 import { ClientConnection, LOGGED_OUT } from './client-connection.js';
 import { editMessage, phoneSentMessage, pictureNotification } from './contact-actions.js';
 import { contactMessage, contactReceipt, presenceNode } from './inbound-stanzas.js';
+import { memberGroupMessage, rotateSenderKeys } from './group-messages.js';
+import {
+  changeParticipants,
+  GroupRefusal,
+  groupNode,
+  groupNotification,
+  groupView,
+  participantsChild,
+  SimGroup,
+  type ParticipantAction
+} from './groups.js';
 import {
   isPhone,
   newMessageId,
@@ -316,5 +327,82 @@ export class WhatsAppSimulator {
 
   setOffline(phone: Phone, offline: boolean): void {
     this.account(phone).offline = offline;
+  }
+
+  // --- groups (what contacts do in them; the client's own changes come as w:g2 IQs) ---
+
+  private groupOf(account: SimAccount, id: string): SimGroup {
+    const group = account.groups.get(id.replace(/@g\.us$/, ''));
+    if (!group) throw notFound(`no group ${id} on account ${account.phone}`);
+    return group;
+  }
+
+  private asRefusal<T>(run: () => T): T {
+    try {
+      return run();
+    } catch (err) {
+      if (err instanceof GroupRefusal) throw new SimulatorError(err.code === 406 ? 409 : err.code, `WhatsApp refused it: ${err.text}`);
+      throw err;
+    }
+  }
+
+  /** Contact `by` creates a group with the account and `participants` in it; the client is told with a `create` notification. */
+  async createGroup(phone: Phone, spec: { subject: string; participants: Phone[]; by: Phone }): Promise<ReturnType<typeof groupView>> {
+    const account = this.account(phone);
+    const creator = this.contactOf(account, spec.by);
+    const group = new SimGroup(spec.subject, creator.phone);
+    group.members.set(account.phone, null);
+    for (const p of spec.participants) if (p !== account.phone) group.members.set(this.contactOf(account, p).phone, null);
+    account.groups.set(group.id, group);
+    await account.deliver(groupNotification(account, group, creator.phone, { tag: 'create', attrs: {}, content: [groupNode(account, group)] }));
+    return groupView(account, group);
+  }
+
+  /** Admin `by` adds, removes, promotes or demotes members; a removal starts new sender keys for everyone left. */
+  async groupParticipants(
+    phone: Phone,
+    id: string,
+    spec: { action: ParticipantAction; participants: Phone[]; by: Phone }
+  ): Promise<{ results: { phone: Phone; jid: string; error?: number }[] }> {
+    const account = this.account(phone);
+    const group = this.groupOf(account, id);
+    const actor = this.contactOf(account, spec.by).phone;
+    const { results, changed } = this.asRefusal(() => changeParticipants(account, group, actor, spec.action, spec.participants));
+    if (changed.length) await account.deliver(groupNotification(account, group, actor, participantsChild(account, spec.action, changed)));
+    if (changed.length && spec.action === 'remove') rotateSenderKeys(account, group);
+    return { results };
+  }
+
+  /** Member `by` renames the group. */
+  async groupSubject(phone: Phone, id: string, spec: { subject: string; by: Phone }): Promise<ReturnType<typeof groupView>> {
+    const account = this.account(phone);
+    const group = this.groupOf(account, id);
+    const actor = this.contactOf(account, spec.by).phone;
+    this.asRefusal(() => group.assertMayEdit(actor, false));
+    group.subject = spec.subject;
+    group.subjectOwner = actor;
+    group.subjectTime = Math.floor(Date.now() / 1000);
+    await account.deliver(
+      groupNotification(account, group, actor, { tag: 'subject', attrs: { subject: spec.subject, s_t: String(group.subjectTime) } })
+    );
+    return groupView(account, group);
+  }
+
+  /** Member `from` writes to the group, with real sender keys. */
+  async groupMessage(phone: Phone, id: string, from: Phone, text: string): Promise<{ messageId: string }> {
+    const account = this.account(phone);
+    const group = this.groupOf(account, id);
+    const contact = this.contactOf(account, from);
+    if (!group.members.has(contact.phone)) throw new SimulatorError(409, `${from} is not in group ${group.jid}`);
+    if (!group.members.has(account.phone)) throw new SimulatorError(409, `account ${phone} is not in group ${group.jid}`);
+    const messageId = newMessageId();
+    await account.deliver(memberGroupMessage(group, contact, { conversation: text }, messageId));
+    return { messageId };
+  }
+
+  /** The group as the simulator holds it. */
+  group(phone: Phone, id: string): ReturnType<typeof groupView> {
+    const account = this.account(phone);
+    return groupView(account, this.groupOf(account, id));
   }
 }

@@ -52,7 +52,10 @@ const RECORDED: EventName[] = [
   'chats.upsert',
   'chats.delete',
   'contacts.update',
-  'contacts.upsert'
+  'contacts.upsert',
+  'groups.upsert',
+  'groups.update',
+  'group-participants.update'
 ];
 
 /**
