@@ -2,6 +2,7 @@ import { Type, type Static, type TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { InstanceRef } from './common.js';
 import { ChatsDeleteData, ChatsSetData, ChatsUpdateData, ContactsSetData, ContactsUpdateData, ContactsUpsertData, PresenceUpdateData } from './events-chat.js';
+import { GroupParticipantsUpdateData, GroupsUpdateData, GroupsUpsertData } from './events-group.js';
 import { ConnectionUpdateData, QrcodeUpdatedData } from './events-instance.js';
 import { MessagesDeleteData, MessagesSetData, MessagesUpdateData, NewMessageData, StatusBroadcastData } from './events-message.js';
 import {
@@ -47,6 +48,12 @@ export const EventDataSchemas = {
   'messages.set': MessagesSetData,
   /** A contact published a status. */
   'status.broadcast': StatusBroadcastData,
+  /** Groups the account joined or created. */
+  'groups.upsert': GroupsUpsertData,
+  /** Groups whose subject, description or settings changed. */
+  'groups.update': GroupsUpdateData,
+  /** Members added to, removed from, promoted or demoted in a group. */
+  'group-participants.update': GroupParticipantsUpdateData,
   /** A bulk send begins. */
   'send.message:START': SendStartData,
   /** A bulk send handled one recipient. */

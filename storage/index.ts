@@ -4,6 +4,7 @@ import { contactsRepository, type ContactsRepository } from './contacts-reposito
 import { openDatabase, type Database, type OpenOptions } from './database.js';
 import { storeHealth, type StoreHealth } from './store-health.js';
 import { eventLog, type EventLog } from './event-log.js';
+import { groupsRepository, type GroupsRepository } from './groups-repository.js';
 import { instancesRepository, type InstancesRepository } from './instances-repository.js';
 import { messagesRepository, type MessagesRepository } from './messages-repository.js';
 import { queuesRepository, type QueuesRepository } from './queues-repository.js';
@@ -19,6 +20,7 @@ export { contactsRepository, type ContactPatch, type ContactRow, type ContactsRe
 export { EmptyDatabaseError, openDatabase, type Database, type OpenOptions } from './database.js';
 export { createPrivateFile, makePrivateDir, wideModes, PRIVATE_DIR, PRIVATE_FILE, type WideMode } from './file-modes.js';
 export { storeHealth, storeProblemOf, type StoreHealth, type StoreProblem } from './store-health.js';
+export { groupsRepository, type GroupsRepository } from './groups-repository.js';
 export { eventLog, type AppendedEvent, type EventLog, type LoggedEvent, type PayloadBuilder, type PruneOptions } from './event-log.js';
 export { instancesRepository, type InstanceRow, type InstancesRepository, type NewInstance } from './instances-repository.js';
 export {
@@ -44,6 +46,8 @@ export interface Storage {
   settings: SettingsRepository;
   chats: ChatsRepository;
   contacts: ContactsRepository;
+  /** Group metadata, also what Baileys' group sends read instead of asking WhatsApp. */
+  groups: GroupsRepository;
   messages: MessagesRepository;
   events: EventLog;
   queues: QueuesRepository;
@@ -66,6 +70,7 @@ export function createStorage(file: string, opts: OpenOptions = {}): Storage {
     settings: settingsRepository(db),
     chats: chatsRepository(db),
     contacts: contactsRepository(db),
+    groups: groupsRepository(db),
     messages: messagesRepository(db),
     events: eventLog(db),
     queues: queuesRepository(db),

@@ -180,6 +180,21 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (webhook_id, seq)
       ) WITHOUT ROWID;
     `
+  },
+  {
+    version: 7,
+    name: 'groups',
+    sql: `
+      -- Baileys' group metadata as JSON, one row per group: what a group send hands to Baileys
+      -- (cachedGroupMetadata) instead of asking WhatsApp for the members every time.
+      CREATE TABLE groups (
+        instance_id TEXT NOT NULL REFERENCES instances(id) ON DELETE CASCADE,
+        jid TEXT NOT NULL,
+        metadata TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (instance_id, jid)
+      ) WITHOUT ROWID;
+    `
   }
 ];
 

@@ -248,6 +248,7 @@ export class InstanceRegistry {
       qrTimeoutMs: this.opts.qrTimeoutMs,
       backoff: this.opts.backoff ?? { baseMs: 1000, maxMs: 60_000 },
       getMessage: async key => (key.id ? this.opts.storage.messages.content(row.id, key.id) : undefined),
+      cachedGroupMetadata: async jid => this.opts.storage.groups.get(row.id, jid),
       hooks: {
         onState: (state, statusReason, extra) => this.enqueue(inst, async () => this.onState(inst, state, statusReason, extra)),
         onQr: code => this.enqueue(inst, async () => this.onQr(inst, code)),

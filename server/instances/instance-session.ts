@@ -19,7 +19,10 @@ export const FORWARDED_EVENTS = [
   'contacts.update',
   'messages.upsert',
   'messages.update',
-  'messages.delete'
+  'messages.delete',
+  'groups.upsert',
+  'groups.update',
+  'group-participants.update'
 ] as const satisfies readonly (keyof BaileysEventMap)[];
 
 /** What a session reports to whoever owns it. */
@@ -54,6 +57,7 @@ export interface SessionOptions {
   qrTimeoutMs?: number;
   backoff: { baseMs: number; maxMs: number };
   getMessage: WaSocketOptions['getMessage'];
+  cachedGroupMetadata: WaSocketOptions['cachedGroupMetadata'];
   hooks: SessionHooks;
 }
 
@@ -176,6 +180,7 @@ export class InstanceSession {
       url: this.opts.url,
       qrTimeoutMs: this.opts.qrTimeoutMs,
       getMessage: this.opts.getMessage,
+      cachedGroupMetadata: this.opts.cachedGroupMetadata,
       beforeMessageReceipt: async (msg, type) => {
         if (sock !== this.sock) throw new Error('the socket was replaced');
         await this.opts.hooks.commitMessage({ messages: [msg], type });

@@ -1,4 +1,4 @@
-import makeWASocket, { WA_CERT_DETAILS, type AuthenticationState, type MessageUpsertType, type WAMessage, type WAMessageKey, type proto, type WASocket } from '@whiskeysockets/baileys';
+import makeWASocket, { WA_CERT_DETAILS, type AuthenticationState, type GroupMetadata, type MessageUpsertType, type WAMessage, type WAMessageKey, type proto, type WASocket } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
 
 export interface WaSocketOptions {
@@ -9,6 +9,8 @@ export interface WaSocketOptions {
   qrTimeoutMs?: number;
   /** Baileys asks for a message it sent when a contact requests a retry; served from the store. */
   getMessage(key: WAMessageKey): Promise<proto.IMessage | undefined>;
+  /** The stored metadata of a group, so a group send does not ask WhatsApp for its members each time. */
+  cachedGroupMetadata(jid: string): Promise<GroupMetadata | undefined>;
   /**
    * Awaited with each inbound message before Baileys sends its delivery receipt; when it
    * throws, nothing is sent and WhatsApp delivers the message again on the next connection.
@@ -50,6 +52,7 @@ export function createWaSocket(opts: WaSocketOptions): WASocket {
     markOnlineOnConnect: false,
     syncFullHistory: false,
     getMessage: opts.getMessage,
+    cachedGroupMetadata: opts.cachedGroupMetadata,
     beforeMessageReceipt: opts.beforeMessageReceipt
   });
 }
