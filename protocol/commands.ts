@@ -2,6 +2,7 @@ import { Type, type Static, type TSchema } from 'typebox';
 import { ErrorReply, InstanceName, Jid, MessageId } from './common.js';
 import { Chat, Contact } from './events-chat.js';
 import { MessageItem } from './events-message.js';
+import { GroupCommandSchemas } from './commands-group.js';
 import { WebhookCommandSchemas } from './commands-webhook.js';
 
 /** An instance's state as the API reports it (`qr`: waiting for a scan). */
@@ -346,7 +347,7 @@ export const AdminCommandSchemas = {
  * Every command, by name: its arguments and its result. REST routes, Socket.IO
  * acknowledgements and WebSocket frames all call these through one command layer.
  */
-export const CommandSchemas = { ...BaseCommandSchemas, ...QueueCommandSchemas, ...AdminCommandSchemas, ...WebhookCommandSchemas };
+export const CommandSchemas = { ...BaseCommandSchemas, ...QueueCommandSchemas, ...AdminCommandSchemas, ...WebhookCommandSchemas, ...GroupCommandSchemas };
 
 export type CommandName = keyof typeof CommandSchemas;
 export const COMMAND_NAMES = Object.keys(CommandSchemas) as CommandName[];

@@ -9,6 +9,8 @@ import { messageCommands } from '../commands/message-commands.js';
 import { queueCommands } from '../commands/queue-commands.js';
 import { adminCommands } from '../commands/admin-commands.js';
 import { webhookCommands } from '../commands/webhook-commands.js';
+import { groupCommands } from '../commands/group-commands.js';
+import { GroupDirectory } from '../commands/group-directory.js';
 import { RateLimiter } from '../commands/rate-limiter.js';
 import { QueueManager } from '../queue/queue-manager.js';
 import { SendScheduler } from '../queue/send-scheduler.js';
@@ -65,9 +67,11 @@ export default fp(
       observer: app.metrics.observer
     });
     const scheduler = new SendScheduler();
+    const groups = new GroupDirectory(registry, app.storage);
     const queues = new QueueManager(app.storage, registry, scheduler, app.log as unknown as Logger, {
       ackTimeoutMs: opts.config.SEND_ACK_TIMEOUT_MS,
-      maxAttempts: opts.config.SEND_MAX_ATTEMPTS
+      maxAttempts: opts.config.SEND_MAX_ATTEMPTS,
+      checkGroup: (instance, sock, jid) => groups.sender(instance, sock, jid)
     });
     const { config } = opts;
     const webhooks = new WebhookManager(
@@ -89,12 +93,13 @@ export default fp(
     const commands = new CommandLayer(
       {
         ...instanceCommands(registry, app.storage),
-        ...messageCommands(registry, app.storage, scheduler),
+        ...messageCommands(registry, app.storage, scheduler, groups),
         ...chatCommands(registry, app.storage),
         ...chatSettingCommands(registry, app.storage),
         ...queueCommands(queues),
         ...adminCommands(app.storage),
-        ...webhookCommands(webhooks, registry)
+        ...webhookCommands(webhooks, registry),
+        ...groupCommands(registry, groups)
       },
       name => registry.idOf(name),
       new RateLimiter(opts.config.RATE_LIMIT_PER_SECOND)

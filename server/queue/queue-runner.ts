@@ -1,4 +1,4 @@
-import { generateMessageIDV2, type AnyMessageContent } from '@whiskeysockets/baileys';
+import { generateMessageIDV2, isJidGroup, type AnyMessageContent, type WASocket } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
 import type { Static } from 'typebox';
 import type { QueueMessageInput, QueueOptions } from '../../protocol/index.js';
@@ -11,6 +11,7 @@ import { assertMove, assertRecipientMove, type QueueState, type RecipientState }
 import { PRIORITY, type SendScheduler } from './send-scheduler.js';
 import { refusalName, sendAndConfirm, TransientSendError } from './whatsapp-ack.js';
 import { secondsSince } from '../metrics/hub-observer.js';
+import { toErrorBody } from '../errors.js';
 
 type MessageInput = Static<typeof QueueMessageInput>;
 export type RunOptions = Static<typeof QueueOptions> & { minDelayMs: number; maxDelayMs: number };
@@ -28,6 +29,11 @@ export interface RunnerOptions {
   ackTimeoutMs: number;
   /** Sends tried per recipient (the first and its retries) before a transient failure is final. */
   maxAttempts: number;
+  /**
+   * Checks a group recipient against the group's metadata (it exists, the account is in
+   * it and may write), throwing the hub's refusal; groups are not in WhatsApp's number check.
+   */
+  checkGroup?(instance: string, sock: WASocket, groupJid: string): Promise<void>;
 }
 
 function baileysContent(m: MessageInput): AnyMessageContent {
@@ -146,6 +152,7 @@ export class QueueRunner {
       // Left `sending` by a crash: the stanza may have reached WhatsApp; at most once means not again.
       return this.uncertain(inst, q, r, 'delivery uncertain after a restart; not sent again');
     }
+    if (r.state === 'pending' && r.jid === null && r.error === null && isJidGroup(toJid(r.number)) && (await this.refusedGroup(inst, q, r))) return;
     if (r.state === 'pending' && r.jid === null && r.error === null && !skipsNumberCheck(toJid(r.number))) await this.checkAhead(inst, q, r);
     // Re-read: the check above may have stored its JID or that it is not on WhatsApp.
     const fresh = this.storage.queues.recipient(q.id, r.position)!;
@@ -230,6 +237,25 @@ export class QueueRunner {
   private uncertain(inst: LiveInstance, q: QueueRow, r: RecipientRow, why: string): void {
     this.moveRecipient(r, 'unknown', { error: why });
     this.events.failed(inst, q, { number: r.number, jid: r.jid ?? undefined, status: 409, error: 'Conflict', message: why });
+  }
+
+  /** A group the account cannot write to fails its recipient with the hub's refusal (404 unknown, 403 not in it); true when it did. */
+  private async refusedGroup(inst: LiveInstance, q: QueueRow, r: RecipientRow): Promise<boolean> {
+    const sock = inst.session.socket;
+    const jid = toJid(r.number);
+    if (!sock || !this.options.checkGroup) return false;
+    try {
+      await this.options.checkGroup(inst.row.name, sock, jid);
+      this.storage.queues.updateRecipient(q.id, r.position, { jid });
+      return false;
+    } catch (err) {
+      const body = toErrorBody(err);
+      // WhatsApp not answering is transient: the turn is taken again, as for any other recipient.
+      if (body.status >= 500) throw err;
+      this.moveRecipient(r, 'failed', { error: body.message });
+      this.events.failed(inst, q, { number: r.number, jid, ...body });
+      return true;
+    }
   }
 
   /** Asks WhatsApp about this recipient and the next few pending ones in one paced request. */

@@ -60,7 +60,18 @@ const ROUTES: [Method, string, CommandName, ArgsFrom, number?][] = [
   ['GET', '/webhook/find/:instance', 'webhook.find', 'none'],
   ['DELETE', '/webhook/delete/:instance', 'webhook.delete', 'body'],
   ['GET', '/webhook/deliveries/:instance', 'webhook.deliveries', 'query'],
-  ['POST', '/webhook/redeliver/:instance', 'webhook.redeliver', 'body']
+  ['POST', '/webhook/redeliver/:instance', 'webhook.redeliver', 'body'],
+  ['POST', '/group/create/:instance', 'group.create', 'body', 201],
+  ['GET', '/group/fetchAllGroups/:instance', 'group.list', 'none'],
+  ['GET', '/group/findGroupInfos/:instance', 'group.metadata', 'query'],
+  ['PUT', '/group/updateParticipant/:instance', 'group.participants', 'body'],
+  ['PUT', '/group/updateSubject/:instance', 'group.subject', 'body'],
+  ['PUT', '/group/updateDescription/:instance', 'group.description', 'body'],
+  ['PUT', '/group/updateSetting/:instance', 'group.settings', 'body'],
+  ['GET', '/group/inviteCode/:instance', 'group.inviteCode', 'query'],
+  ['PUT', '/group/revokeInviteCode/:instance', 'group.revokeInvite', 'body'],
+  ['POST', '/group/acceptInviteCode/:instance', 'group.acceptInvite', 'body'],
+  ['DELETE', '/group/leaveGroup/:instance', 'group.leave', 'body']
 ];
 
 const errors = Object.fromEntries([400, 401, 403, 404, 409, 429, 502].map(s => [s, ErrorReply]));

@@ -63,7 +63,18 @@ const REST: Record<CommandName, [string, string, From]> = {
   'webhook.find': ['GET', '/webhook/find/:instance', 'none'],
   'webhook.delete': ['DELETE', '/webhook/delete/:instance', 'body'],
   'webhook.deliveries': ['GET', '/webhook/deliveries/:instance', 'query'],
-  'webhook.redeliver': ['POST', '/webhook/redeliver/:instance', 'body']
+  'webhook.redeliver': ['POST', '/webhook/redeliver/:instance', 'body'],
+  'group.create': ['POST', '/group/create/:instance', 'body'],
+  'group.list': ['GET', '/group/fetchAllGroups/:instance', 'none'],
+  'group.metadata': ['GET', '/group/findGroupInfos/:instance', 'query'],
+  'group.participants': ['PUT', '/group/updateParticipant/:instance', 'body'],
+  'group.subject': ['PUT', '/group/updateSubject/:instance', 'body'],
+  'group.description': ['PUT', '/group/updateDescription/:instance', 'body'],
+  'group.settings': ['PUT', '/group/updateSetting/:instance', 'body'],
+  'group.inviteCode': ['GET', '/group/inviteCode/:instance', 'query'],
+  'group.revokeInvite': ['PUT', '/group/revokeInviteCode/:instance', 'body'],
+  'group.acceptInvite': ['POST', '/group/acceptInviteCode/:instance', 'body'],
+  'group.leave': ['DELETE', '/group/leaveGroup/:instance', 'body']
 };
 
 /** One caller (an admin key or an instance token) on all three transports at once. */
