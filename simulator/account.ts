@@ -11,6 +11,7 @@ import {
   type Companion,
   type ContactSpec,
   type HistorySpec,
+  type SimCall,
   type OutboxEntry,
   type Phone,
   type StanzaBuilder
@@ -39,6 +40,8 @@ export class SimAccount {
   readonly outbox: OutboxEntry[] = [];
   readonly clientReceipts: ClientReceipt[] = [];
   readonly clientPresence: ClientPresence[] = [];
+  /** Calls offered to the account, newest last, with the client's answer. */
+  readonly calls: SimCall[] = [];
   private readonly contacts = new Map<Phone, SimContact>();
   private readonly contactsByLid = new Map<string, SimContact>();
   /** Numbers as typed → the phone of the JID WhatsApp knows them under. */

@@ -449,6 +449,9 @@ export class ClientConnection implements ClientLink {
       case 'presence':
         this.onPresence(account, node);
         return;
+      case 'call':
+        this.onCall(account, node);
+        return;
       case 'chatstate': {
         const state = Array.isArray(node.content) ? node.content[0] : undefined;
         const name = state?.tag === 'composing' && state.attrs.media === 'audio' ? 'recording' : (state?.tag ?? 'unknown');
@@ -467,6 +470,14 @@ export class ClientConnection implements ClientLink {
       return;
     }
     account.clientPresence.push({ to: null, state: node.attrs.type ?? 'available', timestamp: Date.now() });
+  }
+
+  /** The client answers a call offer; a `<reject>` is recorded on the call and acknowledged (Baileys awaits it). */
+  private onCall(account: SimAccount, node: BinaryNode): void {
+    const reject = getBinaryNodeChild(node, 'reject');
+    const call = reject ? account.calls.find(c => c.id === reject.attrs['call-id']) : undefined;
+    if (call && call.rejectedAt === null) call.rejectedAt = Date.now();
+    this.send({ tag: 'ack', attrs: { class: 'call', id: node.attrs.id ?? '', from: node.attrs.to ?? '', ...(reject ? { type: 'reject' } : {}) } });
   }
 
   private detach(): void {

@@ -152,3 +152,28 @@ export function presenceNode(contact: SimContact): BinaryNode {
       : { tag: state === 'composing' ? 'composing' : 'paused', attrs: {} };
   return { tag: 'chatstate', attrs: { from }, content: [child] };
 }
+
+/**
+ * A call offer from a contact, as WhatsApp pushes it: `<call>` around an `<offer>` naming
+ * the call and its creator (LID-addressed contacts come as their LID with `caller_pn`).
+ * Baileys emits it as a `call` event with status `offer` and acks it.
+ */
+export function callOffer(contact: SimContact, callId: string, isVideo: boolean): StanzaBuilder {
+  return async () => {
+    const lid = contact.addressing === 'lid';
+    const creator = lid ? contact.lidJid : contact.pnJid;
+    const media: BinaryNode[] = [{ tag: 'audio', attrs: { enc: 'opus', rate: '16000' } }];
+    if (isVideo) media.push({ tag: 'video', attrs: { enc: 'vp8', dec: 'vp8', orientation: '0', screen_width: '1080', screen_height: '1920', device_orientation: '0' } });
+    return {
+      tag: 'call',
+      attrs: { from: creator, id: newMessageId(), t: nowSeconds(), notify: contact.pushName },
+      content: [
+        {
+          tag: 'offer',
+          attrs: { 'call-id': callId, 'call-creator': creator, ...(lid ? { caller_pn: contact.pnJid } : {}) },
+          content: media
+        }
+      ]
+    };
+  };
+}

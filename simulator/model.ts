@@ -86,6 +86,18 @@ export interface ClientReceipt {
   timestamp: number;
 }
 
+/** A call a contact offered the account, and what the client answered. */
+export interface SimCall {
+  id: string;
+  /** The caller's phone. */
+  from: Phone;
+  isVideo: boolean;
+  /** Milliseconds. */
+  offeredAt: number;
+  /** When the client rejected it (milliseconds); null while it rings unanswered. */
+  rejectedAt: number | null;
+}
+
 /** A presence or chat state the client sent. */
 export interface ClientPresence {
   to: string | null;

@@ -52,7 +52,8 @@ const RECORDED: EventName[] = [
   'chats.upsert',
   'chats.delete',
   'contacts.update',
-  'contacts.upsert'
+  'contacts.upsert',
+  'call'
 ];
 
 /**
