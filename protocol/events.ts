@@ -3,6 +3,7 @@ import { Compile } from 'typebox/compile';
 import { InstanceRef } from './common.js';
 import { ChatsDeleteData, ChatsSetData, ChatsUpdateData, ContactsSetData, ContactsUpdateData, ContactsUpsertData, PresenceUpdateData } from './events-chat.js';
 import { ConnectionUpdateData, QrcodeUpdatedData } from './events-instance.js';
+import { CallData } from './events-call.js';
 import { MessagesDeleteData, MessagesSetData, MessagesUpdateData, NewMessageData, StatusBroadcastData } from './events-message.js';
 import {
   DeletedQueueData,
@@ -47,6 +48,8 @@ export const EventDataSchemas = {
   'messages.set': MessagesSetData,
   /** A contact published a status. */
   'status.broadcast': StatusBroadcastData,
+  /** A call offered to the account, or what became of it (rejected by the hub with `rejectCalls`). */
+  call: CallData,
   /** A bulk send begins. */
   'send.message:START': SendStartData,
   /** A bulk send handled one recipient. */

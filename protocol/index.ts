@@ -6,3 +6,5 @@ export * from './events-queue.js';
 export * from './events.js';
 export * from './commands.js';
 export * from './commands-webhook.js';
+export * from './commands-settings.js';
+export * from './events-call.js';

@@ -5,6 +5,7 @@ import { openDatabase, type Database, type OpenOptions } from './database.js';
 import { storeHealth, type StoreHealth } from './store-health.js';
 import { eventLog, type EventLog } from './event-log.js';
 import { instancesRepository, type InstancesRepository } from './instances-repository.js';
+import { instanceSettingsRepository, type InstanceSettingsRepository } from './instance-settings-repository.js';
 import { messagesRepository, type MessagesRepository } from './messages-repository.js';
 import { queuesRepository, type QueuesRepository } from './queues-repository.js';
 import { sendsRepository, type SendsRepository } from './sends-repository.js';
@@ -21,6 +22,7 @@ export { createPrivateFile, makePrivateDir, wideModes, PRIVATE_DIR, PRIVATE_FILE
 export { storeHealth, storeProblemOf, type StoreHealth, type StoreProblem } from './store-health.js';
 export { eventLog, type AppendedEvent, type EventLog, type LoggedEvent, type PayloadBuilder, type PruneOptions } from './event-log.js';
 export { instancesRepository, type InstanceRow, type InstancesRepository, type NewInstance } from './instances-repository.js';
+export { instanceSettingsRepository, type InstanceSettingsRepository } from './instance-settings-repository.js';
 export {
   messagesRepository,
   type MessageCursor,
@@ -41,6 +43,8 @@ export type { InstanceId, Jid, MessageId } from './types.js';
 export interface Storage {
   db: Database;
   instances: InstancesRepository;
+  /** Per-instance settings (calls, ignores, presence, history, proxy). */
+  instanceSettings: InstanceSettingsRepository;
   settings: SettingsRepository;
   chats: ChatsRepository;
   contacts: ContactsRepository;
@@ -63,6 +67,7 @@ export function createStorage(file: string, opts: OpenOptions = {}): Storage {
   return {
     db,
     instances: instancesRepository(db),
+    instanceSettings: instanceSettingsRepository(db),
     settings: settingsRepository(db),
     chats: chatsRepository(db),
     contacts: contactsRepository(db),

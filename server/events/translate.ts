@@ -6,6 +6,7 @@ import { changedPictures, contactsChanged, storeContact } from './translate-cont
 import type { TranslateContext } from './translate-context.js';
 import { deletes, historyMessages, updates, upsert } from './translate-messages.js';
 import { splitChatSettings } from './chat-settings.js';
+import { calls } from './translate-calls.js';
 
 export type { TranslateContext } from './translate-context.js';
 export { MESSAGES_SET_BATCH } from './translate-messages.js';
@@ -51,6 +52,8 @@ export function translate(event: BaileysEvent, ctx: TranslateContext): PendingEv
       return updates(ctx, event.data);
     case 'messages.delete':
       return deletes(ctx, event.data);
+    case 'call':
+      return calls(event.data, ctx.lookup);
     default:
       return [];
   }
@@ -96,6 +99,9 @@ export function lidsIn(event: BaileysEvent): string[] {
     case 'contacts.upsert':
     case 'contacts.update':
       (event.data as { id?: string | null }[]).forEach(c => add(c.id));
+      break;
+    case 'call':
+      event.data.forEach(c => add(c.from));
       break;
   }
   return [...found];

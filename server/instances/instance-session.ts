@@ -19,7 +19,8 @@ export const FORWARDED_EVENTS = [
   'contacts.update',
   'messages.upsert',
   'messages.update',
-  'messages.delete'
+  'messages.delete',
+  'call'
 ] as const satisfies readonly (keyof BaileysEventMap)[];
 
 /** What a session reports to whoever owns it. */
@@ -36,6 +37,8 @@ export interface SessionHooks {
   onPushName(name: string): void;
   /** The account logged out: wipe the credentials. */
   onLoggedOut(): void;
+  /** Every `messages.upsert` as Baileys emitted it (after its receipts), committed before or not. */
+  onUpserted?(data: BaileysEventMap['messages.upsert']): void;
   /** A closed connection is about to be opened again (at once or after a backoff), for the close's status code. */
   onReconnect(code: number): void;
 }
@@ -54,6 +57,8 @@ export interface SessionOptions {
   qrTimeoutMs?: number;
   backoff: { baseMs: number; maxMs: number };
   getMessage: WaSocketOptions['getMessage'];
+  /** The instance's settings now; read when a socket is made and by Baileys as it goes. */
+  settings?: () => { alwaysOnline: boolean; syncFullHistory: boolean };
   hooks: SessionHooks;
 }
 
@@ -176,6 +181,8 @@ export class InstanceSession {
       url: this.opts.url,
       qrTimeoutMs: this.opts.qrTimeoutMs,
       getMessage: this.opts.getMessage,
+      markOnline: this.opts.settings?.().alwaysOnline,
+      fullHistory: () => this.opts.settings?.().syncFullHistory ?? false,
       beforeMessageReceipt: async (msg, type) => {
         if (sock !== this.sock) throw new Error('the socket was replaced');
         await this.opts.hooks.commitMessage({ messages: [msg], type });
@@ -218,6 +225,7 @@ export class InstanceSession {
         if (sock !== this.sock) return;
         if (name === 'messages.upsert') {
           const upsert = data as BaileysEventMap['messages.upsert'];
+          this.opts.hooks.onUpserted?.(upsert);
           const rest = upsert.messages.filter(m => !committed.has(m));
           if (!rest.length) return;
           data = { ...upsert, messages: rest };

@@ -9,6 +9,7 @@ import { messageCommands } from '../commands/message-commands.js';
 import { queueCommands } from '../commands/queue-commands.js';
 import { adminCommands } from '../commands/admin-commands.js';
 import { webhookCommands } from '../commands/webhook-commands.js';
+import { settingsCommands } from '../commands/settings-commands.js';
 import { RateLimiter } from '../commands/rate-limiter.js';
 import { QueueManager } from '../queue/queue-manager.js';
 import { SendScheduler } from '../queue/send-scheduler.js';
@@ -94,7 +95,8 @@ export default fp(
         ...chatSettingCommands(registry, app.storage),
         ...queueCommands(queues),
         ...adminCommands(app.storage),
-        ...webhookCommands(webhooks, registry)
+        ...webhookCommands(webhooks, registry),
+        ...settingsCommands(registry)
       },
       name => registry.idOf(name),
       new RateLimiter(opts.config.RATE_LIMIT_PER_SECOND)

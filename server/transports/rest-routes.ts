@@ -60,7 +60,9 @@ const ROUTES: [Method, string, CommandName, ArgsFrom, number?][] = [
   ['GET', '/webhook/find/:instance', 'webhook.find', 'none'],
   ['DELETE', '/webhook/delete/:instance', 'webhook.delete', 'body'],
   ['GET', '/webhook/deliveries/:instance', 'webhook.deliveries', 'query'],
-  ['POST', '/webhook/redeliver/:instance', 'webhook.redeliver', 'body']
+  ['POST', '/webhook/redeliver/:instance', 'webhook.redeliver', 'body'],
+  ['POST', '/settings/set/:instance', 'instance.settings', 'body'],
+  ['GET', '/settings/find/:instance', 'settings.find', 'none']
 ];
 
 const errors = Object.fromEntries([400, 401, 403, 404, 409, 429, 502].map(s => [s, ErrorReply]));

@@ -63,7 +63,9 @@ const REST: Record<CommandName, [string, string, From]> = {
   'webhook.find': ['GET', '/webhook/find/:instance', 'none'],
   'webhook.delete': ['DELETE', '/webhook/delete/:instance', 'body'],
   'webhook.deliveries': ['GET', '/webhook/deliveries/:instance', 'query'],
-  'webhook.redeliver': ['POST', '/webhook/redeliver/:instance', 'body']
+  'webhook.redeliver': ['POST', '/webhook/redeliver/:instance', 'body'],
+  'instance.settings': ['POST', '/settings/set/:instance', 'body'],
+  'settings.find': ['GET', '/settings/find/:instance', 'none']
 };
 
 /** One caller (an admin key or an instance token) on all three transports at once. */
