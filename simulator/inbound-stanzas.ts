@@ -11,7 +11,7 @@ export function contactMessage(
   contact: SimContact,
   message: proto.IMessage,
   id: string,
-  opts: { status?: boolean; plaintext?: boolean } = {}
+  opts: { status?: boolean; plaintext?: boolean; group?: string } = {}
 ): StanzaBuilder {
   return async (companion: Companion) => {
     // <plaintext> is what WhatsApp uses for newsletters; Baileys accepts it from anyone,
@@ -23,9 +23,13 @@ export function contactMessage(
     const sender = lid ? contact.lidJid : contact.pnJid;
     // The alternate JID lets Baileys learn the LID mapping without a usync round trip.
     const alt: Record<string, string> = lid ? { sender_pn: contact.pnJid, addressing_mode: 'lid' } : { sender_lid: contact.lidJid };
-    const attrs: Record<string, string> = opts.status
+    // A status or a group message comes from its chat, with the contact as participant. The
+    // text goes pairwise-encrypted to the client (as WhatsApp sends a sender-key
+    // distribution), which Baileys decrypts with the participant's session.
+    const chat = opts.status ? 'status@broadcast' : opts.group;
+    const attrs: Record<string, string> = chat
       ? {
-          from: 'status@broadcast',
+          from: chat,
           participant: sender,
           ...(lid ? { participant_pn: contact.pnJid, addressing_mode: 'lid' } : { participant_lid: contact.lidJid })
         }

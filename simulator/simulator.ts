@@ -205,6 +205,15 @@ export class WhatsAppSimulator {
     return { messageId: id };
   }
 
+  /** Contact `from` writes in group `group` (its id, digits and dashes, without `@g.us`). */
+  async sendGroupText(phone: Phone, group: string, from: Phone, text: string): Promise<{ messageId: string }> {
+    if (!/^\d[\d-]{5,40}$/.test(group)) throw new SimulatorError(400, `group must be a group id (digits, without @g.us): ${group}`);
+    const account = this.account(phone);
+    const id = newMessageId();
+    await account.deliver(contactMessage(this.contactOf(account, from), { conversation: text }, id, { group: `${group}@g.us` }));
+    return { messageId: id };
+  }
+
   /** Contact `from` deletes one of its messages for everyone. */
   async revoke(phone: Phone, from: Phone, messageId: string): Promise<{ messageId: string }> {
     const account = this.account(phone);
