@@ -4,7 +4,7 @@ import { InstanceRef } from './common.js';
 import { ChatsDeleteData, ChatsSetData, ChatsUpdateData, ContactsSetData, ContactsUpdateData, ContactsUpsertData, PresenceUpdateData } from './events-chat.js';
 import { ConnectionUpdateData, QrcodeUpdatedData } from './events-instance.js';
 import { CallData } from './events-call.js';
-import { MessagesDeleteData, MessagesSetData, MessagesUpdateData, NewMessageData, StatusBroadcastData } from './events-message.js';
+import { HistoryProgress, MessagesDeleteData, MessagesSetData, MessagesUpdateData, NewMessageData, StatusBroadcastData } from './events-message.js';
 import {
   DeletedQueueData,
   PausedQueueData,
@@ -79,15 +79,19 @@ export const envelopeSchema = <N extends EventName>(name: N) =>
     /** Per instance, strictly increasing, persisted: resume after the last one seen. */
     seq: Type.Integer({ minimum: 1 }),
     /** Milliseconds since the epoch when the hub emitted it. */
-    timestamp: Type.Integer({ minimum: 0 })
+    timestamp: Type.Integer({ minimum: 0 }),
+    ...(name === 'messages.set' ? { history: Type.Optional(HistoryProgress) } : {})
   });
 
+/** The envelope fields only some events have: `history` beside a `messages.set` batch. */
+type EnvelopeExtra<K extends EventName> = K extends 'messages.set' ? { history?: Static<typeof HistoryProgress> } : {};
+
 export type EventEnvelope<N extends EventName = EventName> = {
-  [K in N]: { event: K; instance: Static<typeof InstanceRef>; data: EventData<K>; seq: number; timestamp: number };
+  [K in N]: { event: K; instance: Static<typeof InstanceRef>; data: EventData<K>; seq: number; timestamp: number } & EnvelopeExtra<K>;
 }[N];
 
 /** An event before the log gives it its `seq`. */
-export type PendingEvent<N extends EventName = EventName> = { [K in N]: { event: K; data: EventData<K> } }[N];
+export type PendingEvent<N extends EventName = EventName> = { [K in N]: { event: K; data: EventData<K> } & EnvelopeExtra<K> }[N];
 
 const validators = new Map(EVENT_NAMES.map(name => [name, Compile(envelopeSchema(name))]));
 

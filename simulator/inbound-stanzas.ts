@@ -88,7 +88,7 @@ const historyNotification = (sync: proto.IHistorySync): proto.IMessage => ({
     historySyncNotification: {
       syncType: sync.syncType,
       chunkOrder: sync.chunkOrder ?? 0,
-      progress: 100,
+      progress: sync.progress ?? 100,
       // Inline payloads need no media download, which has no server here.
       initialHistBootstrapInlinePayload: deflateSync(proto.HistorySync.encode(sync).finish())
     }
@@ -142,6 +142,46 @@ export function historySync(account: SimAccount): proto.IMessage[] {
       chunkOrder: 1
     })
   ];
+}
+
+/**
+ * The full history a client asked for at pairing: the account's `older` messages in FULL
+ * chunks, oldest chunk last as WhatsApp sends them, each with the sync's progress so far.
+ */
+export function fullHistorySync(account: SimAccount): proto.IMessage[] {
+  const older = account.history.older ?? [];
+  const size = Math.max(1, account.history.fullChunkSize ?? 50);
+  const chunks: (typeof older)[] = [];
+  for (let i = 0; i < older.length; i += size) chunks.push(older.slice(i, i + size));
+  const now = Math.floor(Date.now() / 1000);
+  return chunks.map((chunk, i) => {
+    const byChat = new Map<string, typeof chunk>();
+    for (const m of chunk) byChat.set(m.chat, [...(byChat.get(m.chat) ?? []), m]);
+    const conversations: proto.IConversation[] = [...byChat].map(([phone, messages]) => {
+      const contact = account.contact(phone);
+      const jid = `${phone}@s.whatsapp.net`;
+      return {
+        id: jid,
+        lidJid: contact?.lidJid,
+        pnJid: jid,
+        messages: messages.map((m, j) => ({
+          message: {
+            key: { remoteJid: jid, fromMe: m.fromMe ?? false, id: m.id ?? newMessageId() },
+            message: { conversation: m.text },
+            messageTimestamp: m.timestamp ?? now - 86_400 - j,
+            pushName: m.fromMe ? account.pushName : contact?.pushName,
+            status: m.fromMe ? proto.WebMessageInfo.Status.READ : proto.WebMessageInfo.Status.DELIVERY_ACK
+          }
+        }))
+      };
+    });
+    return historyNotification({
+      syncType: proto.HistorySync.HistorySyncType.FULL,
+      conversations,
+      progress: Math.round((100 * (i + 1)) / chunks.length),
+      chunkOrder: i + 2
+    });
+  });
 }
 
 /** Presence or chat state of a contact, as WhatsApp pushes it. */

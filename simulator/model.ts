@@ -55,6 +55,13 @@ export interface HistorySpec {
   /** Chats sent in the initial history sync; by default one per contact on WhatsApp. */
   chats?: HistoryChatSpec[];
   messages?: HistoryMessageSpec[];
+  /**
+   * Older messages the phone sends only to a client that asked for the full history at
+   * pairing (Baileys' `syncFullHistory`): FULL chunks after the initial one, each with its progress.
+   */
+  older?: HistoryMessageSpec[];
+  /** Messages per FULL chunk (default 50). */
+  fullChunkSize?: number;
 }
 
 export interface AccountSpec {
@@ -113,6 +120,8 @@ export interface Companion {
   /** libsignal address the simulated devices use for this client. */
   peer: string;
   historySent: boolean;
+  /** The client asked for the full history when it registered (`DeviceProps.requireFullSync`). */
+  fullSync: boolean;
 }
 
 /** Builds a stanza when it is delivered, so encryption happens against the live client's keys. */

@@ -1,4 +1,4 @@
-import { isLidUser, type BaileysEventMap, type Chat } from '@whiskeysockets/baileys';
+import { isLidUser, proto, type BaileysEventMap, type Chat } from '@whiskeysockets/baileys';
 import type { PendingEvent } from '../../protocol/index.js';
 import type { BaileysEvent } from '../instances/instance-session.js';
 import { chatsChanged, chatsDeleted, presence, storeChat } from './translate-chats.js';
@@ -17,7 +17,16 @@ function history(ctx: TranslateContext, data: BaileysEventMap['messaging-history
   if (chats.length) events.push({ event: 'chats.set', data: chats.map(c => storeChat(ctx, c, true)) });
   const contacts = data.contacts.filter(c => !!c.id);
   if (contacts.length) events.push({ event: 'contacts.set', data: contacts.map(c => storeContact(ctx, c)) });
-  events.push(...historyMessages(ctx, data.messages));
+  const syncType = data.syncType ?? null;
+  const history =
+    syncType === null
+      ? undefined
+      : {
+          syncType: proto.HistorySync.HistorySyncType[syncType] ?? String(syncType),
+          progress: typeof data.progress === 'number' ? Math.max(0, Math.min(100, Math.round(data.progress))) : null,
+          isLatest: data.isLatest ?? null
+        };
+  events.push(...historyMessages(ctx, data.messages, history));
   return events;
 }
 
