@@ -4,6 +4,7 @@ import { Chat, Contact } from './events-chat.js';
 import { MessageItem } from './events-message.js';
 import { GroupCommandSchemas } from './commands-group.js';
 import { WebhookCommandSchemas } from './commands-webhook.js';
+import { SettingsCommandSchemas } from './commands-settings.js';
 
 /** An instance's state as the API reports it (`qr`: waiting for a scan). */
 export const InstanceStateName = Type.Enum(['connecting', 'qr', 'open', 'close', 'refused']);
@@ -347,7 +348,7 @@ export const AdminCommandSchemas = {
  * Every command, by name: its arguments and its result. REST routes, Socket.IO
  * acknowledgements and WebSocket frames all call these through one command layer.
  */
-export const CommandSchemas = { ...BaseCommandSchemas, ...QueueCommandSchemas, ...AdminCommandSchemas, ...WebhookCommandSchemas, ...GroupCommandSchemas };
+export const CommandSchemas = { ...BaseCommandSchemas, ...QueueCommandSchemas, ...AdminCommandSchemas, ...WebhookCommandSchemas, ...GroupCommandSchemas, ...SettingsCommandSchemas };
 
 export type CommandName = keyof typeof CommandSchemas;
 export const COMMAND_NAMES = Object.keys(CommandSchemas) as CommandName[];

@@ -48,7 +48,20 @@ const HistorySpec = Type.Object(
         }),
         { maxItems: 50_000 }
       )
-    )
+    ),
+    older: Type.Optional(
+      Type.Array(
+        Type.Object({
+          chat: Phone,
+          text: Type.String({ maxLength: 65_536 }),
+          fromMe: Type.Optional(Type.Boolean()),
+          id: Type.Optional(Type.String({ pattern: '^[0-9A-Za-z]{6,64}$' })),
+          timestamp: Type.Optional(Type.Integer({ minimum: 0 }))
+        }),
+        { maxItems: 50_000 }
+      )
+    ),
+    fullChunkSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 }))
   },
   { additionalProperties: false }
 );

@@ -55,6 +55,13 @@ export interface HistorySpec {
   /** Chats sent in the initial history sync; by default one per contact on WhatsApp. */
   chats?: HistoryChatSpec[];
   messages?: HistoryMessageSpec[];
+  /**
+   * Older messages the phone sends only to a client that asked for the full history at
+   * pairing (Baileys' `syncFullHistory`): FULL chunks after the initial one, each with its progress.
+   */
+  older?: HistoryMessageSpec[];
+  /** Messages per FULL chunk (default 50). */
+  fullChunkSize?: number;
 }
 
 export interface AccountSpec {
@@ -90,6 +97,18 @@ export interface ClientReceipt {
   timestamp: number;
 }
 
+/** A call a contact offered the account, and what the client answered. */
+export interface SimCall {
+  id: string;
+  /** The caller's phone. */
+  from: Phone;
+  isVideo: boolean;
+  /** Milliseconds. */
+  offeredAt: number;
+  /** When the client rejected it (milliseconds); null while it rings unanswered. */
+  rejectedAt: number | null;
+}
+
 /** A presence or chat state the client sent. */
 export interface ClientPresence {
   to: string | null;
@@ -105,6 +124,8 @@ export interface Companion {
   /** libsignal address the simulated devices use for this client. */
   peer: string;
   historySent: boolean;
+  /** The client asked for the full history when it registered (`DeviceProps.requireFullSync`). */
+  fullSync: boolean;
 }
 
 /** Builds a stanza when it is delivered, so encryption happens against the live client's keys. */

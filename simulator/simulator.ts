@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 import { Curve, proto, type KeyPair } from '@whiskeysockets/baileys';
 import pino, { type Logger } from 'pino';
@@ -7,7 +8,7 @@ import { serverSyncNotification } from './app-state.js';
 import { toModification, type PhoneAction } from './phone-actions.js';
 import { ClientConnection, LOGGED_OUT } from './client-connection.js';
 import { editMessage, phoneSentMessage, pictureNotification } from './contact-actions.js';
-import { contactMessage, contactReceipt, presenceNode } from './inbound-stanzas.js';
+import { callOffer, contactMessage, contactReceipt, presenceNode } from './inbound-stanzas.js';
 import { memberGroupMessage, rotateSenderKeys } from './group-messages.js';
 import {
   changeParticipants,
@@ -29,6 +30,7 @@ import {
   type Phone,
   type Presence,
   type ReceiptMode,
+  type SimCall,
   type SimContact
 } from './model.js';
 import { SIM_ROOT_PUBLIC_KEY_HEX } from './root-key.js';
@@ -253,6 +255,21 @@ export class WhatsAppSimulator {
     const id = newMessageId();
     await account.deliver(phoneSentMessage(account, this.contactOf(account, to), text, id));
     return { messageId: id };
+  }
+
+  /** Contact `from` calls the account; the client hears the offer now or at its next login. */
+  async call(phone: Phone, from: Phone, isVideo: boolean): Promise<{ callId: string }> {
+    const account = this.account(phone);
+    const contact = this.contactOf(account, from);
+    const callId = randomBytes(16).toString('hex').toUpperCase();
+    account.calls.push({ id: callId, from: contact.phone, isVideo, offeredAt: Date.now(), rejectedAt: null });
+    await account.deliver(callOffer(contact, callId, isVideo));
+    return { callId };
+  }
+
+  /** Calls offered to the account, with whether the client rejected each. */
+  calls(phone: Phone): SimCall[] {
+    return this.account(phone).calls.map(c => ({ ...c }));
   }
 
   /** Contact `from` changes presence; pushed only if the client is there now, as presence is not stored. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { jidNormalizedUser } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
 import QRCode from 'qrcode';
-import type { InstanceRef, PendingEvent } from '../../protocol/index.js';
+import { DEFAULT_SETTINGS, type InstanceRef, type InstanceSettings, type PendingEvent } from '../../protocol/index.js';
 import type { InstanceId, InstanceRow, SqliteAuthState, Storage, StoreProblem } from '../../storage/index.js';
 import { hashToken, newToken, tokenMatches } from '../auth/tokens.js';
 import type { Config } from '../config.js';
@@ -12,6 +12,8 @@ import { prefetch } from '../events/prefetch.js';
 import { translate } from '../events/translate.js';
 import type { StoreMonitor } from '../health/store-monitor.js';
 import { SILENT, type HubObserver } from '../metrics/hub-observer.js';
+import { withoutIgnored } from '../settings/ignored.js';
+import { applyPresence, readInbound, rejectCalls, type ReactionTarget } from '../settings/reactions.js';
 import { InstanceSession, type BaileysEvent } from './instance-session.js';
 import { wireState, type InstanceState } from './instance-state.js';
 
@@ -30,7 +32,18 @@ export interface LiveInstance {
   lastEventAt: number | null;
   /** Milliseconds since the epoch of the last message WhatsApp took from it, since the hub started. */
   lastSendAt: number | null;
+  /** Its settings, every field resolved; changed only through `updateSettings`. */
+  settings: InstanceSettings;
+  /** What the settings' reactions act on (calls to reject, messages to mark read). */
+  reactions: ReactionTarget;
 }
+
+/** Stored settings over the defaults; a field the protocol no longer has is left out. */
+const resolveSettings = (stored: Record<string, unknown> | undefined): InstanceSettings => {
+  const out = { ...DEFAULT_SETTINGS };
+  for (const key of Object.keys(out) as (keyof InstanceSettings)[]) if (stored && key in stored) (out as Record<string, unknown>)[key] = stored[key];
+  return out;
+};
 
 /** `statusReason` of an instance the hub closed because the store cannot be written (HTTP's Insufficient Storage). */
 export const STORE_UNAVAILABLE = 507;
@@ -159,6 +172,21 @@ export class InstanceRegistry {
     await Promise.all([...this.live.values()].map(i => i.chain));
   }
 
+  /**
+   * Changes some settings: stored, then applied to the live connection where WhatsApp
+   * allows it (presence at once; the rest with the next event; syncFullHistory is asked
+   * for at the next pairing, and read for each full-history chunk that arrives).
+   */
+  updateSettings(name: string, patch: Partial<InstanceSettings>): InstanceSettings {
+    const inst = this.get(name);
+    const next = { ...inst.settings, ...patch };
+    this.watched(() => this.opts.storage.instanceSettings.set(inst.row.id, next));
+    const presenceChanged = next.alwaysOnline !== inst.settings.alwaysOnline;
+    inst.settings = next;
+    if (presenceChanged) applyPresence(inst.reactions);
+    return next;
+  }
+
   /** The last `seq` the instance's event log gave out (0 before its first event). */
   lastSeq(inst: LiveInstance): number {
     return this.opts.storage.events.lastSeq(inst.row.id);
@@ -237,6 +265,13 @@ export class InstanceRegistry {
       lastEventAt: null,
       lastSendAt: null,
       wire: wireState(row.state as InstanceState),
+      settings: resolveSettings(this.opts.storage.instanceSettings.get(row.id)),
+      reactions: {
+        socket: () => inst.session.socket,
+        settings: () => inst.settings,
+        log: this.opts.log.child({ instance: row.name }),
+        emit: event => this.enqueue(inst, async () => this.onEvent(inst, event))
+      },
       session: undefined as unknown as InstanceSession
     };
     inst.session = new InstanceSession({
@@ -249,7 +284,12 @@ export class InstanceRegistry {
       backoff: this.opts.backoff ?? { baseMs: 1000, maxMs: 60_000 },
       getMessage: async key => (key.id ? this.opts.storage.messages.content(row.id, key.id) : undefined),
       cachedGroupMetadata: async jid => this.opts.storage.groups.get(row.id, jid),
+      settings: () => inst.settings,
       hooks: {
+        onUpserted: data => {
+          const kept = withoutIgnored({ name: 'messages.upsert', data }, inst.settings);
+          if (kept?.name === 'messages.upsert') readInbound(kept.data, inst.reactions);
+        },
         onState: (state, statusReason, extra) => this.enqueue(inst, async () => this.onState(inst, state, statusReason, extra)),
         onQr: code => this.enqueue(inst, async () => this.onQr(inst, code)),
         onEvent: event => this.enqueue(inst, async () => this.onEvent(inst, event)),
@@ -320,8 +360,12 @@ export class InstanceRegistry {
     this.commit(inst, () => [{ event: 'qrcode.updated', data: { name: inst.row.name, qrcode: { code, base64 } } }]);
   }
 
-  private async onEvent(inst: LiveInstance, event: BaileysEvent): Promise<void> {
+  private async onEvent(inst: LiveInstance, original: BaileysEvent): Promise<void> {
+    const event = withoutIgnored(original, inst.settings);
+    if (!event) return;
     const { lookup, pictures } = await prefetch(event, { lidMapping: inst.session.lidMapping, socket: inst.session.socket });
     this.commit(inst, () => translate(event, { instanceId: inst.row.id, instanceName: inst.row.name, storage: this.opts.storage, lookup, pictures }));
+    // After the commit: the offer is out to clients before the hub's reject of it.
+    if (event.name === 'call') rejectCalls(event.data, inst.reactions);
   }
 }

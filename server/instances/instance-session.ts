@@ -22,7 +22,8 @@ export const FORWARDED_EVENTS = [
   'messages.delete',
   'groups.upsert',
   'groups.update',
-  'group-participants.update'
+  'group-participants.update',
+  'call'
 ] as const satisfies readonly (keyof BaileysEventMap)[];
 
 /** What a session reports to whoever owns it. */
@@ -39,6 +40,8 @@ export interface SessionHooks {
   onPushName(name: string): void;
   /** The account logged out: wipe the credentials. */
   onLoggedOut(): void;
+  /** Every `messages.upsert` as Baileys emitted it (after its receipts), committed before or not. */
+  onUpserted?(data: BaileysEventMap['messages.upsert']): void;
   /** A closed connection is about to be opened again (at once or after a backoff), for the close's status code. */
   onReconnect(code: number): void;
 }
@@ -58,6 +61,8 @@ export interface SessionOptions {
   backoff: { baseMs: number; maxMs: number };
   getMessage: WaSocketOptions['getMessage'];
   cachedGroupMetadata: WaSocketOptions['cachedGroupMetadata'];
+  /** The instance's settings now; read when a socket is made and by Baileys as it goes. */
+  settings?: () => { alwaysOnline: boolean; syncFullHistory: boolean };
   hooks: SessionHooks;
 }
 
@@ -181,6 +186,8 @@ export class InstanceSession {
       qrTimeoutMs: this.opts.qrTimeoutMs,
       getMessage: this.opts.getMessage,
       cachedGroupMetadata: this.opts.cachedGroupMetadata,
+      markOnline: this.opts.settings?.().alwaysOnline,
+      fullHistory: () => this.opts.settings?.().syncFullHistory ?? false,
       beforeMessageReceipt: async (msg, type) => {
         if (sock !== this.sock) throw new Error('the socket was replaced');
         await this.opts.hooks.commitMessage({ messages: [msg], type });
@@ -223,6 +230,7 @@ export class InstanceSession {
         if (sock !== this.sock) return;
         if (name === 'messages.upsert') {
           const upsert = data as BaileysEventMap['messages.upsert'];
+          this.opts.hooks.onUpserted?.(upsert);
           const rest = upsert.messages.filter(m => !committed.has(m));
           if (!rest.length) return;
           data = { ...upsert, messages: rest };

@@ -1,4 +1,4 @@
-import makeWASocket, { WA_CERT_DETAILS, type AuthenticationState, type GroupMetadata, type MessageUpsertType, type WAMessage, type WAMessageKey, type proto, type WASocket } from '@whiskeysockets/baileys';
+import makeWASocket, { proto as waProto, WA_CERT_DETAILS, type AuthenticationState, type GroupMetadata, type MessageUpsertType, type WAMessage, type WAMessageKey, type proto, type WASocket } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
 
 export interface WaSocketOptions {
@@ -19,6 +19,13 @@ export interface WaSocketOptions {
    * WhatsApp will never redeliver.
    */
   beforeMessageReceipt(msg: WAMessage, type: MessageUpsertType): Promise<void>;
+  /** Shown as online when the connection opens (`alwaysOnline`). */
+  markOnline?: boolean;
+  /**
+   * `syncFullHistory`: asked for at pairing (the registration tells the phone), and read
+   * live for each FULL history chunk, which Baileys drops by default.
+   */
+  fullHistory?: () => boolean;
 }
 
 let rootKeyApplied: string | undefined;
@@ -49,8 +56,9 @@ export function createWaSocket(opts: WaSocketOptions): WASocket {
     ...(opts.url ? { waWebSocketUrl: opts.url } : {}),
     qrTimeout: opts.qrTimeoutMs,
     browser: ['wahub', 'Chrome', '1.0.0'],
-    markOnlineOnConnect: false,
-    syncFullHistory: false,
+    markOnlineOnConnect: opts.markOnline ?? false,
+    syncFullHistory: opts.fullHistory?.() ?? false,
+    shouldSyncHistoryMessage: ({ syncType }) => syncType !== waProto.HistorySync.HistorySyncType.FULL || (opts.fullHistory?.() ?? false),
     getMessage: opts.getMessage,
     cachedGroupMetadata: opts.cachedGroupMetadata,
     beforeMessageReceipt: opts.beforeMessageReceipt

@@ -11,6 +11,7 @@ import { adminCommands } from '../commands/admin-commands.js';
 import { webhookCommands } from '../commands/webhook-commands.js';
 import { groupCommands } from '../commands/group-commands.js';
 import { GroupDirectory } from '../commands/group-directory.js';
+import { settingsCommands } from '../commands/settings-commands.js';
 import { RateLimiter } from '../commands/rate-limiter.js';
 import { QueueManager } from '../queue/queue-manager.js';
 import { SendScheduler } from '../queue/send-scheduler.js';
@@ -99,7 +100,8 @@ export default fp(
         ...queueCommands(queues),
         ...adminCommands(app.storage),
         ...webhookCommands(webhooks, registry),
-        ...groupCommands(registry, groups)
+        ...groupCommands(registry, groups),
+        ...settingsCommands(registry)
       },
       name => registry.idOf(name),
       new RateLimiter(opts.config.RATE_LIMIT_PER_SECOND)
