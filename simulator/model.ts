@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { BinaryNode } from '@whiskeysockets/baileys';
 import type { ContactCard } from './contact-cards.js';
+import type { OutboxMedia } from './media-messages.js';
 import { SignalDevice, type ClientBundle } from './signal-device.js';
 
 /** A phone number as digits only, e.g. "5531900000001". */
@@ -76,6 +77,10 @@ export interface OutboxEntry {
   repeat: boolean;
   /** For a contact card: what the receiving phone shows, decoded from the message and its vCard. */
   contacts?: ContactCard[];
+  /** For a media message: what the contact downloaded and decrypted. */
+  media?: OutboxMedia;
+  /** The contact could not download or decrypt the media (the reason). */
+  mediaError?: string;
 }
 
 /** A receipt the client sent (e.g. a read receipt after markRead). */
