@@ -23,6 +23,7 @@ import { answerIq } from './iq-router.js';
 import type { ClientLink, Companion, StanzaBuilder } from './model.js';
 import { frame, FrameReader, NoiseResponder } from './noise-responder.js';
 import { receiveFromClient } from './outbound.js';
+import type { MediaServer } from './media-server.js';
 
 /** What a connection needs from the simulator that owns it. */
 export interface ConnectionHost {
@@ -34,6 +35,7 @@ export interface ConnectionHost {
   registerCodePairing(phone: string, conn: ClientConnection): void;
   releaseRefs(conn: ClientConnection): void;
   pictureUrl(phone: string): string;
+  readonly media: MediaServer;
 }
 
 /** A client that asked to pair by code: what it sent in `companion_hello`, and what the phone answered. */
@@ -428,6 +430,7 @@ export class ClientConnection implements ClientLink {
             account,
             companion: this.linked,
             pictureUrl: phone => this.host.pictureUrl(phone),
+            mediaConn: () => this.host.media.mediaConn(account.phone),
             onActive: () => void this.onActive(),
             onRemoveCompanion: () => {
               account.unlink();
@@ -437,7 +440,7 @@ export class ClientConnection implements ClientLink {
         );
         return;
       case 'message':
-        await receiveFromClient(account, this.linked, node, n => this.send(n));
+        await receiveFromClient(account, this.linked, node, n => this.send(n), this.host.media);
         return;
       case 'receipt': {
         const ids = [node.attrs.id ?? '', ...itemIds(node)];

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { BinaryNode } from '@whiskeysockets/baileys';
 import type { ContactCard } from './contact-cards.js';
+import type { OutboxMedia } from './media-messages.js';
 import { SignalDevice, type ClientBundle } from './signal-device.js';
 
 /** A phone number as digits only, e.g. "5531900000001". */
@@ -87,6 +88,10 @@ export interface OutboxEntry {
   group?: string;
   /** A group send: the members whose phones decrypted it. */
   participants?: Phone[];
+  /** For a media message: what the contact downloaded and decrypted. */
+  media?: OutboxMedia;
+  /** The contact could not download or decrypt the media (the reason). */
+  mediaError?: string;
 }
 
 /** A receipt the client sent (e.g. a read receipt after markRead). */

@@ -20,6 +20,8 @@ import {
   SimGroup,
   type ParticipantAction
 } from './groups.js';
+import { contactMediaMessage, SIM_MEDIA_TYPES, type SimMediaSpec } from './media-messages.js';
+import { MediaServer, type UploadRecord } from './media-server.js';
 import {
   isPhone,
   newMessageId,
@@ -82,12 +84,15 @@ export class WhatsAppSimulator {
   private readonly autoContacts: boolean;
   private wss?: WebSocketServer;
   private readonly connections = new Set<ClientConnection>();
+  /** WhatsApp's media hosts: HTTPS uploads and downloads with the test CA's certificate. */
+  readonly media: MediaServer;
 
   constructor(private readonly options: SimulatorOptions = {}) {
     this.logger = options.logger ?? pino({ level: 'silent' });
     this.qrRefs = options.qrRefs ?? 6;
     this.autoContacts = options.autoContacts ?? true;
     this.pictureBaseUrl = options.pictureBaseUrl ?? 'http://127.0.0.1/pictures';
+    this.media = new MediaServer(options.host ?? '127.0.0.1');
   }
 
   /** The WhatsApp WebSocket URL a client is given (Baileys' `waWebSocketUrl`). */
@@ -109,6 +114,7 @@ export class WhatsAppSimulator {
       ws.on('close', () => this.connections.delete(conn));
     });
     this.wss = wss;
+    await this.media.start();
     this.logger.info({ url: this.url }, 'simulator listening');
     return this;
   }
@@ -118,6 +124,7 @@ export class WhatsAppSimulator {
     const wss = this.wss;
     this.wss = undefined;
     if (wss) await new Promise<void>(resolve => wss.close(() => resolve()));
+    await this.media.stop();
   }
 
   // --- ConnectionHost ---
@@ -206,6 +213,23 @@ export class WhatsAppSimulator {
     const id = opts.id ?? newMessageId();
     await account.deliver(contactMessage(this.contactOf(account, from), { conversation: text }, id, { plaintext: opts.plaintext }));
     return { messageId: id };
+  }
+
+  /** Contact `from` uploads a file and sends it (image, video, audio or voice note, document, sticker). */
+  async sendMedia(phone: Phone, from: Phone, spec: SimMediaSpec): Promise<{ messageId: string }> {
+    const account = this.account(phone);
+    const contact = this.contactOf(account, from);
+    if (!SIM_MEDIA_TYPES.includes(spec.type)) throw new SimulatorError(400, `media type must be one of ${SIM_MEDIA_TYPES.join(', ')}`);
+    if (!spec.base64) throw new SimulatorError(400, 'media base64 is empty');
+    const id = newMessageId();
+    await account.deliver(contactMessage(contact, await contactMediaMessage(this.media, spec), id));
+    return { messageId: id };
+  }
+
+  /** Uploads the account's client made to the media host, in order. */
+  uploads(phone: Phone): UploadRecord[] {
+    this.account(phone);
+    return this.media.uploadsOf(phone);
   }
 
   /** Contact `from` posts a text status (status@broadcast). */

@@ -284,8 +284,8 @@ export class QueueRunner {
       const body = toErrorBody(err);
       // WhatsApp not answering is transient: the turn is taken again, as for any other recipient.
       if (body.status >= 500) throw err;
-      this.moveRecipient(r, 'failed', { error: body.message });
-      this.events.failed(inst, q, { number: r.number, jid, ...body });
+      const e = { number: r.number, jid, ...body };
+      this.settle(inst, q, r, 'failed', { error: body.message }, () => this.events.failed(q, e));
       return true;
     }
   }
