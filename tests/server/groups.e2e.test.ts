@@ -184,6 +184,19 @@ describe('a group the instance creates and manages', () => {
     expect(sim.outbox(ME).find(e => e.id === after.data!.key.id)!.participants).toContain(DANI);
   });
 
+  test('after a member is removed the hub starts a new sender key: the removed one could not read what follows', async () => {
+    const seq = lastSeq();
+    await call('rest', 'group.participants', { groupJid: gid, action: 'remove', participants: [EVA] });
+    await next('group-participants.update', seq, e => e.data.id === gid && e.data.action === 'remove');
+    const sent = await call('rest', 'message.sendText', { number: gid, text: 'Eva is gone' });
+    await waitUntil(() => sim.outbox(ME).some(e => e.id === sent.data!.key.id));
+    const entry = sim.outbox(ME).find(e => e.id === sent.data!.key.id)!;
+    expect(entry.participants).not.toContain(EVA);
+    expect(entry.participants).toContain(ANA);
+    // Eva kept the old key; a copy of this message would be noise to her.
+    expect(entry.readableByFormer).toEqual([]);
+  });
+
   test('a bulk queue sends to a group, and refuses an unknown one with 404 per recipient', async () => {
     const seq = lastSeq();
     const created = await call('rest', 'queue.create', { numbers: [gid, UNKNOWN_GROUP], message: { text: 'bulk to groups' }, options: { minDelayMs: 0, maxDelayMs: 0 } });
