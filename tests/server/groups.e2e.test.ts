@@ -284,8 +284,24 @@ describe('a group others manage', () => {
 
     const bad = await call('rest', 'group.acceptInvite', { inviteCode: 'nosuchcode' });
     expect(bad.error).toEqual({ status: 404, error: 'Not Found', message: 'the invite code is not valid or was revoked' });
+    const before = lastSeq();
     const joined = await call('rest', 'group.acceptInvite', { inviteCode: `https://chat.whatsapp.com/${sim.group(ME, gid).inviteCode}` });
     expect(joined.data).toEqual({ groupJid: gid });
     expect(phonesIn(gid)).toContain(ME);
+    // Joining brings the whole group, as a group the account joined.
+    const upsert = await next('groups.upsert', before, e => e.data.some(g => g.id === gid));
+    expect(upsert.data.find(g => g.id === gid)!.participants.map(p => p.wuid)).toContain(pn(ME));
+  });
+
+  test('added to a group by a member: groups.upsert with the whole group, and a send reaches its members', async () => {
+    const other = (await sim.createGroup(ME, { subject: 'Later', participants: [CARLA], by: BRUNO })).id;
+    await call('rest', 'group.leave', { groupJid: other });
+    const seq = lastSeq();
+    await sim.groupParticipants(ME, other, { action: 'add', participants: [ME], by: BRUNO });
+    const upsert = await next('groups.upsert', seq, e => e.data.some(g => g.id === other));
+    expect(upsert.data.find(g => g.id === other)).toMatchObject({ subject: 'Later', owner: pn(BRUNO), size: 3 });
+    const sent = await call('rest', 'message.sendText', { number: other, text: 'back again' });
+    await waitUntil(() => sim.outbox(ME).some(e => e.id === sent.data!.key.id));
+    expect([...sim.outbox(ME).find(e => e.id === sent.data!.key.id)!.participants!].sort()).toEqual([BRUNO, CARLA].sort());
   });
 });
