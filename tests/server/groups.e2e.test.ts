@@ -250,6 +250,15 @@ describe('a group others manage', () => {
     }
   });
 
+  test('an inbound mention is kept in new.message', async () => {
+    const seq = lastSeq();
+    const { messageId } = await sim.groupMessage(ME, gid, BRUNO, '@5521950000001 see this', [ME]);
+    const e = await next('new.message', seq, m => m.data.header.messageId === messageId);
+    expect(e.data.body.messageType).toBe('extendedTextMessage');
+    expect(e.data.body.message).toMatchObject({ text: '@5521950000001 see this', contextInfo: { mentionedJid: [pn(ME)] } });
+    expect(e.data.header.participant).toBe(pn(BRUNO));
+  });
+
   test('a mention in a group send is kept in the message the members read', async () => {
     const sent = await call('socket.io', 'message.sendText', { number: gid, text: '@5521950000010 look', mentions: [ANA] });
     await waitUntil(() => sim.outbox(ME).some(e => e.id === sent.data!.key.id));
