@@ -48,10 +48,13 @@ export function registerGroupRoutes(app: FastifyInstance, sim: WhatsAppSimulator
     {
       schema: {
         params: GroupParams,
-        body: Type.Object({ from: Phone, text: Type.String({ minLength: 1, maxLength: 65_536 }) }, { additionalProperties: false })
+        body: Type.Object(
+          { from: Phone, text: Type.String({ minLength: 1, maxLength: 65_536 }), mentions: Type.Optional(Type.Array(Phone, { maxItems: 1024 })) },
+          { additionalProperties: false }
+        )
       }
     },
-    async req => sim.groupMessage(req.params.phone, req.params.id, req.body.from, req.body.text)
+    async req => sim.groupMessage(req.params.phone, req.params.id, req.body.from, req.body.text, req.body.mentions)
   );
   api.get('/accounts/:phone/groups/:id', { schema: { params: GroupParams } }, async req => sim.group(req.params.phone, req.params.id));
 }

@@ -64,6 +64,7 @@ function route(iq: BinaryNode, account: SimAccount): BinaryNode | BinaryNode[] |
       if (!group) throw new GroupRefusal(406, 'not-acceptable');
       if (!group.members.has(me)) {
         group.members.set(me, null);
+        group.former.delete(me);
         void account.deliver(groupNotification(account, group, me, participantsChild(account, 'add', [me])));
       }
       return { tag: 'group', attrs: { jid: group.jid } };
@@ -73,6 +74,7 @@ function route(iq: BinaryNode, account: SimAccount): BinaryNode | BinaryNode[] |
         const group = account.groups.get(jidDecode(g.attrs.id ?? '')?.user ?? g.attrs.id ?? '');
         if (!group?.members.has(me)) throw new GroupRefusal(404, 'item-not-found');
         group.members.delete(me);
+        group.former.add(me);
         rotateSenderKeys(account, group);
         void account.deliver(groupNotification(account, group, me, participantsChild(account, 'remove', [me])));
       }

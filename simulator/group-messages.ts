@@ -5,7 +5,7 @@ import {
   SenderKeyName,
   SenderKeyRecord
 } from '@whiskeysockets/baileys/lib/Signal/Group/index.js';
-import { encodeWAMessage, getBinaryNodeChild, getBinaryNodeChildren, proto, unpadRandomMax16, type BinaryNode } from '@whiskeysockets/baileys';
+import { BufferJSON, encodeWAMessage, getBinaryNodeChild, getBinaryNodeChildren, proto, unpadRandomMax16, type BinaryNode } from '@whiskeysockets/baileys';
 import type { SimAccount } from './account.js';
 import type { SimGroup } from './groups.js';
 import type { Companion, OutboxEntry, Phone, SimContact, StanzaBuilder } from './model.js';
@@ -99,6 +99,20 @@ export function rotateSenderKeys(account: SimAccount, group: SimGroup): void {
   }
 }
 
+/** Whether this device could decrypt a sender-key message, tried on a copy of its key so nothing it holds moves on. */
+async function canRead(device: SignalDevice, name: SenderKeyName, skmsg: Uint8Array): Promise<boolean> {
+  const record = await storeOf(device).loadSenderKey(name);
+  if (record.isEmpty()) return false;
+  const copy = new SenderKeyRecord(JSON.parse(JSON.stringify(record.serialize(), BufferJSON.replacer), BufferJSON.reviver));
+  const scratch = { loadSenderKey: async () => copy, storeSenderKey: async () => undefined };
+  try {
+    await new GroupCipher(scratch, name).decrypt(skmsg);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const textOf = (message: proto.IMessage): string | null => message.conversation ?? message.extendedTextMessage?.text ?? null;
 
 /**
@@ -147,11 +161,18 @@ export async function receiveGroupFromClient(
     contact.surfaced.add(id);
   }
   if (!message) return undefined;
+  // Copies of the ciphertext, tried with what former members kept; their state is left untouched.
+  const readableByFormer: Phone[] = [];
+  for (const phone of group.former) {
+    const contact = phone === account.phone ? undefined : account.contact(phone);
+    if (contact && (await canRead(contact.device, clientKey(group.jid, companion), skmsg.content))) readableByFormer.push(phone);
+  }
   return {
     id,
     to: group.jid,
     group: group.jid,
     participants: readers,
+    readableByFormer,
     text: textOf(message),
     message: proto.Message.toObject(message, { longs: Number, bytes: String, defaults: false }) as Record<string, unknown>,
     timestamp: Date.now(),

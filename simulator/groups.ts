@@ -39,6 +39,8 @@ export class SimGroup {
   restrict = false;
   inviteCode = SimGroup.newInviteCode();
   readonly members = new Map<Phone, GroupRole>();
+  /** Members who were removed or left: they keep every sender key they were given. */
+  readonly former = new Set<Phone>();
 
   /** A fresh invite link code; the old one stops working. */
   static newInviteCode(): string {
@@ -159,8 +161,13 @@ export function changeParticipants(
     else if (action === 'add' ? member : !member) error = 409;
     else if (phone === group.creator && action !== 'add' && actor !== phone) error = 406; // nobody demotes or removes the creator
     if (error === undefined) {
-      if (action === 'add') group.members.set(phone, null);
-      else if (action === 'remove') group.members.delete(phone);
+      if (action === 'add') {
+        group.members.set(phone, null);
+        group.former.delete(phone);
+      } else if (action === 'remove') {
+        group.members.delete(phone);
+        group.former.add(phone);
+      }
       else group.members.set(phone, action === 'promote' ? 'admin' : null);
       changed.push(phone);
     }

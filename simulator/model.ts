@@ -92,6 +92,12 @@ export interface OutboxEntry {
   media?: OutboxMedia;
   /** The contact could not download or decrypt the media (the reason). */
   mediaError?: string;
+  /**
+   * A group send: former members who could decrypt it with the sender key they kept,
+   * had it reached them (WhatsApp routes it only to members). Empty once the sender
+   * started a new key after they left, which is what keeps them out.
+   */
+  readableByFormer?: Phone[];
 }
 
 /** A receipt the client sent (e.g. a read receipt after markRead). */

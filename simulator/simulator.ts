@@ -429,15 +429,19 @@ export class WhatsAppSimulator {
     return groupView(account, group);
   }
 
-  /** Member `from` writes to the group, with real sender keys. */
-  async groupMessage(phone: Phone, id: string, from: Phone, text: string): Promise<{ messageId: string }> {
+  /** Member `from` writes to the group, with real sender keys; `mentions` are phones mentioned in it. */
+  async groupMessage(phone: Phone, id: string, from: Phone, text: string, mentions: Phone[] = []): Promise<{ messageId: string }> {
     const account = this.account(phone);
     const group = this.groupOf(account, id);
     const contact = this.contactOf(account, from);
     if (!group.members.has(contact.phone)) throw new SimulatorError(409, `${from} is not in group ${group.jid}`);
     if (!group.members.has(account.phone)) throw new SimulatorError(409, `account ${phone} is not in group ${group.jid}`);
     const messageId = newMessageId();
-    await account.deliver(memberGroupMessage(group, contact, { conversation: text }, messageId));
+    // A mention travels as the phone's LID-era clients send it: the text, and the JIDs mentioned beside it.
+    const message: proto.IMessage = mentions.length
+      ? { extendedTextMessage: { text, contextInfo: { mentionedJid: mentions.map(p => `${p}@s.whatsapp.net`) } } }
+      : { conversation: text };
+    await account.deliver(memberGroupMessage(group, contact, message, messageId));
     return { messageId };
   }
 

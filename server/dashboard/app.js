@@ -1,6 +1,7 @@
 // The reference client of the hub: it uses only the public REST API and Socket.IO,
 // with the key the person types (kept in sessionStorage, never in the page).
 import { io } from '/socket.io/socket.io.esm.min.js';
+import { groupsTab } from '/groups.js';
 
 const $ = sel => document.querySelector(sel);
 const el = (tag, props = {}, ...children) => {
@@ -91,6 +92,7 @@ async function select(name) {
   renderEvents();
   renderPairing();
   await Promise.all([loadChats(), loadContacts(), loadQueues()]).catch(() => undefined);
+  if (!$('[data-panel="groups"]').hidden) await groups.load();
 }
 
 async function act(action) {
@@ -172,6 +174,7 @@ function onEvent(name, envelope) {
   if (name === 'messages.set') onHistory(envelope.data);
   if (name === 'messages.update' && envelope.data.update.edit) onEdit(envelope.data.update);
   if (name === 'messages.delete') onDelete(envelope.data);
+  groups.onEvent(name);
   if (name === 'chats.update' || name === 'chats.delete') loadChats().catch(() => undefined);
   if (name.startsWith('send.message') || name.endsWith('.queue')) onQueueEvent(name, envelope.data);
 }
@@ -393,6 +396,7 @@ for (const tab of document.querySelectorAll('[role="tab"]')) {
     for (const t of document.querySelectorAll('[role="tab"]')) t.setAttribute('aria-selected', String(t === tab));
     for (const p of document.querySelectorAll('[data-panel]')) p.hidden = p.dataset.panel !== tab.dataset.tab;
     if (tab.dataset.tab === 'webhooks') void loadWebhooks().catch(() => undefined);
+    if (tab.dataset.tab === 'groups') void groups.load();
   });
 }
 // Delivery state changes without an event of its own: the open tab looks again every few seconds.
@@ -429,5 +433,7 @@ $('#queue-form').addEventListener('submit', async e => {
   if (res && !state.queues.has(res.queueId)) state.queues.set(res.queueId, { queueId: res.queueId, state: 'queued', progress: 0, errors: [] });
   renderQueues();
 });
+
+const groups = groupsTab({ $, el, api, state });
 
 if (state.key) void open(state.key);

@@ -1,6 +1,8 @@
 import { DisconnectReason, type AuthenticationState, type BaileysEventMap, type ChatModification, type WAMessage, type WASocket } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
 import { watchClearedChats } from './cleared-chats.js';
+import { rotateSenderKeyOnRemoval } from './sender-key-rotation.js';
+import { upsertJoinedGroups } from './joined-groups.js';
 import { backoffDelay } from './reconnect-policy.js';
 import { canMove, type InstanceState } from './instance-state.js';
 import { createWaSocket, type WaSocketOptions } from './wa-socket.js';
@@ -225,6 +227,8 @@ export class InstanceSession {
       jid => sock === this.sock && this.opts.hooks.onEvent({ name: 'messages.delete', data: { jid, all: true } }),
       this.opts.logger
     );
+    rotateSenderKeyOnRemoval(sock, () => sock === this.sock, this.opts.logger);
+    upsertJoinedGroups(sock, () => sock === this.sock, event => this.opts.hooks.onEvent(event), this.opts.logger);
     for (const name of FORWARDED_EVENTS) {
       sock.ev.on(name, ((data: unknown) => {
         if (sock !== this.sock) return;

@@ -184,6 +184,19 @@ describe('a group the instance creates and manages', () => {
     expect(sim.outbox(ME).find(e => e.id === after.data!.key.id)!.participants).toContain(DANI);
   });
 
+  test('after a member is removed the hub starts a new sender key: the removed one could not read what follows', async () => {
+    const seq = lastSeq();
+    await call('rest', 'group.participants', { groupJid: gid, action: 'remove', participants: [EVA] });
+    await next('group-participants.update', seq, e => e.data.id === gid && e.data.action === 'remove');
+    const sent = await call('rest', 'message.sendText', { number: gid, text: 'Eva is gone' });
+    await waitUntil(() => sim.outbox(ME).some(e => e.id === sent.data!.key.id));
+    const entry = sim.outbox(ME).find(e => e.id === sent.data!.key.id)!;
+    expect(entry.participants).not.toContain(EVA);
+    expect(entry.participants).toContain(ANA);
+    // Eva kept the old key; a copy of this message would be noise to her.
+    expect(entry.readableByFormer).toEqual([]);
+  });
+
   test('a bulk queue sends to a group, and refuses an unknown one with 404 per recipient', async () => {
     const seq = lastSeq();
     const created = await call('rest', 'queue.create', { numbers: [gid, UNKNOWN_GROUP], message: { text: 'bulk to groups' }, options: { minDelayMs: 0, maxDelayMs: 0 } });
@@ -237,6 +250,15 @@ describe('a group others manage', () => {
     }
   });
 
+  test('an inbound mention is kept in new.message', async () => {
+    const seq = lastSeq();
+    const { messageId } = await sim.groupMessage(ME, gid, BRUNO, '@5521950000001 see this', [ME]);
+    const e = await next('new.message', seq, m => m.data.header.messageId === messageId);
+    expect(e.data.body.messageType).toBe('extendedTextMessage');
+    expect(e.data.body.message).toMatchObject({ text: '@5521950000001 see this', contextInfo: { mentionedJid: [pn(ME)] } });
+    expect(e.data.header.participant).toBe(pn(BRUNO));
+  });
+
   test('a mention in a group send is kept in the message the members read', async () => {
     const sent = await call('socket.io', 'message.sendText', { number: gid, text: '@5521950000010 look', mentions: [ANA] });
     await waitUntil(() => sim.outbox(ME).some(e => e.id === sent.data!.key.id));
@@ -271,8 +293,24 @@ describe('a group others manage', () => {
 
     const bad = await call('rest', 'group.acceptInvite', { inviteCode: 'nosuchcode' });
     expect(bad.error).toEqual({ status: 404, error: 'Not Found', message: 'the invite code is not valid or was revoked' });
+    const before = lastSeq();
     const joined = await call('rest', 'group.acceptInvite', { inviteCode: `https://chat.whatsapp.com/${sim.group(ME, gid).inviteCode}` });
     expect(joined.data).toEqual({ groupJid: gid });
     expect(phonesIn(gid)).toContain(ME);
+    // Joining brings the whole group, as a group the account joined.
+    const upsert = await next('groups.upsert', before, e => e.data.some(g => g.id === gid));
+    expect(upsert.data.find(g => g.id === gid)!.participants.map(p => p.wuid)).toContain(pn(ME));
+  });
+
+  test('added to a group by a member: groups.upsert with the whole group, and a send reaches its members', async () => {
+    const other = (await sim.createGroup(ME, { subject: 'Later', participants: [CARLA], by: BRUNO })).id;
+    await call('rest', 'group.leave', { groupJid: other });
+    const seq = lastSeq();
+    await sim.groupParticipants(ME, other, { action: 'add', participants: [ME], by: BRUNO });
+    const upsert = await next('groups.upsert', seq, e => e.data.some(g => g.id === other));
+    expect(upsert.data.find(g => g.id === other)).toMatchObject({ subject: 'Later', owner: pn(BRUNO), size: 3 });
+    const sent = await call('rest', 'message.sendText', { number: other, text: 'back again' });
+    await waitUntil(() => sim.outbox(ME).some(e => e.id === sent.data!.key.id));
+    expect([...sim.outbox(ME).find(e => e.id === sent.data!.key.id)!.participants!].sort()).toEqual([BRUNO, CARLA].sort());
   });
 });

@@ -197,6 +197,9 @@ describe('groups others manage', () => {
     await waitUntil(() => sim.outbox(ME).some(e => e.id === second!.key.id));
     expect([...sim.outbox(ME).find(e => e.id === second!.key.id)!.participants!].sort()).toEqual([ANA, BRUNO, CARLA].sort());
 
+    // Baileys itself keeps its sender key after a removal: Dani could read the send with the key it kept.
+    expect(sim.outbox(ME).find(e => e.id === second!.key.id)!.readableByFormer).toEqual([DANI]);
+
     await sim.groupParticipants(ME, gid, { action: 'add', participants: [DANI], by: ANA });
     const third = await client.sock.sendMessage(gid, { text: 'Dani is back' });
     await waitUntil(() => sim.outbox(ME).some(e => e.id === third!.key.id));
