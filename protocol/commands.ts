@@ -20,7 +20,9 @@ export const InstanceInfo = Type.Object({
   /** Milliseconds since the epoch of the instance's last stored event since the hub started; null before one. */
   lastEventAt: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
   /** Milliseconds since the epoch of the last message WhatsApp took from it since the hub started; null before one. */
-  lastSendAt: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])
+  lastSendAt: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+  /** The WhatsApp Web version its current (or last) connection announced, e.g. "2.3000.1043857760"; null before the first. */
+  waVersion: Type.Union([Type.String(), Type.Null()])
 });
 
 const OnInstance = Type.Object({ instance: InstanceName }, { additionalProperties: false });

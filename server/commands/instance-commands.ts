@@ -15,6 +15,7 @@ const info = (inst: LiveInstance) => ({
   pushName: inst.row.push_name,
   lastEventAt: inst.lastEventAt,
   lastSendAt: inst.lastSendAt,
+  waVersion: inst.session.version ? inst.session.version.join('.') : null,
   ...(inst.suspended ? { statusReason: STORE_UNAVAILABLE, reason: inst.suspended.reason } : {})
 });
 

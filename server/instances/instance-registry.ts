@@ -15,6 +15,7 @@ import { SILENT, type HubObserver } from '../metrics/hub-observer.js';
 import { withoutIgnored } from '../settings/ignored.js';
 import { applyPresence, readInbound, rejectCalls, type ReactionTarget } from '../settings/reactions.js';
 import { InstanceSession, type BaileysEvent } from './instance-session.js';
+import type { WaVersionSource } from './wa-version.js';
 import { wireState, type InstanceState } from './instance-state.js';
 
 /** One instance while the hub runs: its stored row, its session and what it last showed. */
@@ -61,6 +62,8 @@ export interface RegistryOptions {
   backoff?: { baseMs: number; maxMs: number };
   qrTimeoutMs?: number;
   observer?: HubObserver;
+  /** The WhatsApp Web version new connections announce; Baileys' pinned one when absent. */
+  versions?: WaVersionSource;
 }
 
 /**
@@ -284,6 +287,9 @@ export class InstanceRegistry {
       backoff: this.opts.backoff ?? { baseMs: 1000, maxMs: 60_000 },
       getMessage: async key => (key.id ? this.opts.storage.messages.content(row.id, key.id) : undefined),
       settings: () => inst.settings,
+      ...(this.opts.versions
+        ? { version: () => this.opts.versions!.current.version, refreshVersion: () => this.opts.versions!.refresh().then(c => c.version) }
+        : {}),
       hooks: {
         onUpserted: data => {
           const kept = withoutIgnored({ name: 'messages.upsert', data }, inst.settings);

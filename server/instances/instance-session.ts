@@ -5,6 +5,9 @@ import { backoffDelay } from './reconnect-policy.js';
 import { canMove, type InstanceState } from './instance-state.js';
 import { createWaSocket, type WaSocketOptions } from './wa-socket.js';
 
+/** WhatsApp's answer to a client version it no longer accepts (`<failure reason="405">`). */
+export const VERSION_REFUSED = 405;
+
 /** A Baileys event as the session hands it on, tagged with its name. */
 export type BaileysEvent = { [E in keyof BaileysEventMap]: { name: E; data: BaileysEventMap[E] } }[keyof BaileysEventMap];
 
@@ -57,6 +60,10 @@ export interface SessionOptions {
   qrTimeoutMs?: number;
   backoff: { baseMs: number; maxMs: number };
   getMessage: WaSocketOptions['getMessage'];
+  /** The WhatsApp Web version a new socket announces. */
+  version?: () => [number, number, number];
+  /** WhatsApp refused a version (405): looks the current one up again and answers it. */
+  refreshVersion?: () => Promise<[number, number, number]>;
   /** The instance's settings now; read when a socket is made and by Baileys as it goes. */
   settings?: () => { alwaysOnline: boolean; syncFullHistory: boolean };
   hooks: SessionHooks;
@@ -75,6 +82,8 @@ export class InstanceSession {
   private attempt = 0;
   private retryTimer?: NodeJS.Timeout;
   private stopped = true;
+  /** The version the last socket announced; undefined before the first. */
+  private announced?: [number, number, number];
   /** Stops the current socket's key writes from reaching the store (see `open`). */
   private retire: () => void = () => undefined;
 
@@ -82,6 +91,11 @@ export class InstanceSession {
 
   get state(): InstanceState {
     return this.current;
+  }
+
+  /** The WhatsApp Web version of the current (or last) connection. */
+  get version(): [number, number, number] | undefined {
+    return this.announced;
   }
 
   get socket(): WASocket | undefined {
@@ -166,7 +180,9 @@ export class InstanceSession {
     let retired = false;
     this.retire = () => void (retired = true);
     const keys = auth.state.keys;
+    this.announced = this.opts.version?.();
     const sock = createWaSocket({
+      version: this.announced,
       auth: {
         creds: auth.state.creds,
         keys: {
@@ -271,6 +287,10 @@ export class InstanceSession {
       this.open();
       return;
     }
+    if (code === VERSION_REFUSED && this.opts.refreshVersion) {
+      void this.onVersionRefused();
+      return;
+    }
     if (code === DisconnectReason.restartRequired) {
       // WhatsApp asks for this right after pairing; the old socket is finished.
       this.opts.hooks.onReconnect(code);
@@ -281,6 +301,27 @@ export class InstanceSession {
     this.opts.logger.info({ code, delay }, 'connection closed; reconnecting');
     this.opts.hooks.onReconnect(code);
     this.retryTimer = setTimeout(() => !this.stopped && this.open(), delay);
+  }
+
+  /**
+   * WhatsApp retired the version this connection announced. Retrying it would be refused
+   * forever, so the current version is looked up and the connection opened again at once
+   * with it; when the lookup finds nothing newer, the session gives up (`refused`, 405)
+   * rather than loop, until `WA_VERSION` or the lookup has a version WhatsApp takes.
+   */
+  private async onVersionRefused(): Promise<void> {
+    const refused = this.announced;
+    const fresh = await this.opts.refreshVersion!();
+    if (this.stopped || this.sock) return;
+    if (refused && fresh.join('.') === refused.join('.')) {
+      this.opts.logger.warn({ version: refused.join('.') }, 'WhatsApp refused the version and no newer one was found; giving up');
+      this.stopped = true;
+      this.move('refused', VERSION_REFUSED);
+      return;
+    }
+    this.opts.logger.info({ refused: refused?.join('.'), version: fresh.join('.') }, 'WhatsApp refused the version; reconnecting with the current one');
+    this.opts.hooks.onReconnect(VERSION_REFUSED);
+    this.open();
   }
 
   private move(to: InstanceState, statusReason: number, extra: { owner?: string; pushName?: string } = {}): void {

@@ -17,6 +17,8 @@ export interface WaSocketOptions {
    * WhatsApp will never redeliver.
    */
   beforeMessageReceipt(msg: WAMessage, type: MessageUpsertType): Promise<void>;
+  /** The WhatsApp Web version to announce; Baileys' pinned one when unset. */
+  version?: [number, number, number];
   /** Shown as online when the connection opens (`alwaysOnline`). */
   markOnline?: boolean;
   /**
@@ -52,6 +54,7 @@ export function createWaSocket(opts: WaSocketOptions): WASocket {
     auth: opts.auth,
     logger: opts.logger,
     ...(opts.url ? { waWebSocketUrl: opts.url } : {}),
+    ...(opts.version ? { version: opts.version } : {}),
     qrTimeout: opts.qrTimeoutMs,
     browser: ['wahub', 'Chrome', '1.0.0'],
     markOnlineOnConnect: opts.markOnline ?? false,
