@@ -3,7 +3,7 @@ import { ErrorReply, InstanceName, Jid, MessageId } from './common.js';
 import { Chat, Contact } from './events-chat.js';
 import { MessageItem } from './events-message.js';
 import { WebhookCommandSchemas } from './commands-webhook.js';
-import { SettingsCommandSchemas } from './commands-settings.js';
+import { ProxyUrl, SettingsCommandSchemas } from './commands-settings.js';
 
 /** An instance's state as the API reports it (`qr`: waiting for a scan). */
 export const InstanceStateName = Type.Enum(['connecting', 'qr', 'open', 'close', 'refused']);
@@ -47,7 +47,7 @@ const Text = Type.String({ minLength: 1, maxLength: 65536 });
 const BaseCommandSchemas = {
   /** Creates an instance; answers its own token, shown only this once. */
   'instance.create': {
-    args: Type.Object({ instanceName: InstanceName }, { additionalProperties: false }),
+    args: Type.Object({ instanceName: InstanceName, proxy: Type.Optional(ProxyUrl) }, { additionalProperties: false }),
     result: Type.Object({ instance: InstanceInfo, token: Type.String() })
   },
   /** Lists instances (an instance token sees only its own). */

@@ -16,7 +16,11 @@ const info = (inst: LiveInstance) => ({
   lastEventAt: inst.lastEventAt,
   lastSendAt: inst.lastSendAt,
   waVersion: inst.session.version ? inst.session.version.join('.') : null,
-  ...(inst.suspended ? { statusReason: STORE_UNAVAILABLE, reason: inst.suspended.reason } : {})
+  ...(inst.suspended
+    ? { statusReason: STORE_UNAVAILABLE, reason: inst.suspended.reason }
+    : inst.closed && inst.session.state !== 'open'
+      ? inst.closed
+      : {})
 });
 
 /** instance.*: create, list, connect, state, logout, delete. */
@@ -36,9 +40,9 @@ export function instanceCommands(
   | 'instance.pairingCode'
 > {
   return {
-    'instance.create': ({ instanceName }, principal) => {
+    'instance.create': ({ instanceName, proxy }, principal) => {
       assertAdmin(principal, 'instance.create');
-      const { inst, token } = registry.create(instanceName);
+      const { inst, token } = registry.create(instanceName, proxy ? { proxy } : {});
       return { instance: info(inst), token };
     },
     'instance.list': (_args, principal) =>

@@ -4,6 +4,7 @@ import { watchClearedChats } from './cleared-chats.js';
 import { backoffDelay } from './reconnect-policy.js';
 import { canMove, type InstanceState } from './instance-state.js';
 import { createWaSocket, type WaSocketOptions } from './wa-socket.js';
+import { proxyAgents, redactProxy } from './proxy-agent.js';
 
 /** WhatsApp's answer to a client version it no longer accepts (`<failure reason="405">`). */
 export const VERSION_REFUSED = 405;
@@ -26,10 +27,18 @@ export const FORWARDED_EVENTS = [
   'call'
 ] as const satisfies readonly (keyof BaileysEventMap)[];
 
+/** What comes with a state change: the account when it opens, why when it closed. */
+export interface StateExtra {
+  owner?: string;
+  pushName?: string;
+  /** Why the connection closed, in words (the proxy named when one is set). */
+  reason?: string;
+}
+
 /** What a session reports to whoever owns it. */
 export interface SessionHooks {
   /** A state change with the disconnect status code behind it (200 when open). */
-  onState(state: InstanceState, statusReason: number, extra: { owner?: string; pushName?: string }): void;
+  onState(state: InstanceState, statusReason: number, extra: StateExtra): void;
   onQr(code: string): void;
   onEvent(event: BaileysEvent): void;
   /** An inbound message to commit before it is receipted; a rejection leaves it unacknowledged. */
@@ -65,7 +74,7 @@ export interface SessionOptions {
   /** WhatsApp refused a version (405): looks the current one up again and answers it. */
   refreshVersion?: () => Promise<[number, number, number]>;
   /** The instance's settings now; read when a socket is made and by Baileys as it goes. */
-  settings?: () => { alwaysOnline: boolean; syncFullHistory: boolean };
+  settings?: () => { alwaysOnline: boolean; syncFullHistory: boolean; proxy: string | null };
   hooks: SessionHooks;
 }
 
@@ -181,8 +190,10 @@ export class InstanceSession {
     this.retire = () => void (retired = true);
     const keys = auth.state.keys;
     this.announced = this.opts.version?.();
+    const proxy = this.opts.settings?.().proxy ?? null;
     const sock = createWaSocket({
       version: this.announced,
+      agents: proxy ? proxyAgents(proxy) : undefined,
       auth: {
         creds: auth.state.creds,
         keys: {
@@ -208,6 +219,14 @@ export class InstanceSession {
     // Messages already committed before their receipt; Baileys emits the same objects again in `messages.upsert`.
     const committed = new WeakSet<WAMessage>();
     this.sock = sock;
+    let opened = false;
+    // Baileys listens for ws's 'unexpected-response' (so ws raises no error) but does nothing
+    // with it: a proxy refusing the tunnel (407, 502) would only end as a timeout 20 s later.
+    sock.ws.on('unexpected-response', (_req: unknown, res: { statusCode?: number; statusMessage?: string }) => {
+      const status = res.statusCode ?? 0;
+      const error = Object.assign(new Error(`the WebSocket upgrade was answered HTTP ${status} ${res.statusMessage ?? ''}`.trim()), { output: { statusCode: status } });
+      void sock.end(error as never);
+    });
     this.move('connecting', 0);
     sock.ev.on('creds.update', update => {
       if (sock !== this.sock) return;
@@ -220,14 +239,18 @@ export class InstanceSession {
       if (sock !== this.sock) return; // a replaced socket's last words
       if (update.qr) this.onQr(update.qr);
       if (update.connection === 'open') {
+        opened = true;
         this.attempt = 0;
         this.qrShown = 0;
         const me = auth.state.creds.me;
         this.move('open', 200, { owner: me?.id, pushName: me?.name });
       }
       if (update.connection === 'close') {
-        const code = (update.lastDisconnect?.error as { output?: { statusCode?: number } } | undefined)?.output?.statusCode ?? 0;
-        this.onClose(code);
+        const error = update.lastDisconnect?.error as { message?: string; output?: { statusCode?: number } } | undefined;
+        const code = error?.output?.statusCode ?? 0;
+        // A connection that never opened through a proxy most often failed at the proxy: say which.
+        const reason = error?.message ? (proxy && !opened ? `via proxy ${redactProxy(proxy)}: ${error.message}` : error.message) : undefined;
+        this.onClose(code, reason);
       }
     });
     watchClearedChats(
@@ -265,9 +288,9 @@ export class InstanceSession {
     this.opts.hooks.onQr(code);
   }
 
-  private onClose(code: number): void {
+  private onClose(code: number, reason?: string): void {
     this.sock = undefined;
-    this.move('close', code);
+    this.move('close', code, reason ? { reason } : {});
     if (this.stopped) return;
     if (code === DisconnectReason.connectionReplaced) {
       // Another client took this session: reconnecting would take it back, and both would fight forever.
@@ -324,7 +347,7 @@ export class InstanceSession {
     this.open();
   }
 
-  private move(to: InstanceState, statusReason: number, extra: { owner?: string; pushName?: string } = {}): void {
+  private move(to: InstanceState, statusReason: number, extra: StateExtra = {}): void {
     const from = this.current;
     if (from === to && to !== 'qr') return;
     if (!canMove(from, to)) {
