@@ -1,6 +1,9 @@
 import { Type, type Static } from 'typebox';
 import { InstanceName } from './common.js';
 
+/** `http://user:pass@host:port`, `https://…` or `socks5://…`; the hub checks the rest when it is set. */
+export const ProxyUrl = Type.String({ minLength: 10, maxLength: 2048, pattern: '^(https?|socks5h?|socks4a?)://\\S+$', description: 'proxy URL' });
+
 /** An instance's settings as `settings.find` and `instance.settings` answer them: every field, defaults included. */
 export const InstanceSettings = Type.Object({
   /** Calls offered to the account are rejected at once (each still emits `call`). */
@@ -16,7 +19,9 @@ export const InstanceSettings = Type.Object({
   /** Inbound messages are marked read (blue ticks for the sender) as soon as they are stored. */
   readMessages: Type.Boolean(),
   /** At pairing, ask the phone for the full history instead of the recent one; its chunks arrive as `messages.set`. */
-  syncFullHistory: Type.Boolean()
+  syncFullHistory: Type.Boolean(),
+  /** The proxy the instance's WhatsApp connection and media go through; answered with its password masked. */
+  proxy: Type.Union([ProxyUrl, Type.Null()])
 });
 export type InstanceSettings = Static<typeof InstanceSettings>;
 
@@ -28,7 +33,8 @@ export const DEFAULT_SETTINGS: InstanceSettings = {
   ignoreStatus: false,
   alwaysOnline: false,
   readMessages: false,
-  syncFullHistory: false
+  syncFullHistory: false,
+  proxy: null
 };
 
 /** Every field optional: `instance.settings` changes only what it names; an unknown one is refused. */

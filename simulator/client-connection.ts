@@ -36,6 +36,8 @@ export interface ConnectionHost {
   releaseRefs(conn: ClientConnection): void;
   pictureUrl(phone: string): string;
   readonly media: MediaServer;
+  /** Whether a client of this WhatsApp Web version is let in (older ones are refused with 405). */
+  accepts(version: readonly number[]): boolean;
 }
 
 /** A client that asked to pair by code: what it sent in `companion_hello`, and what the phone answered. */
@@ -348,6 +350,14 @@ export class ClientConnection implements ClientLink {
   }
 
   private onClientPayload(payload: proto.ClientPayload): void {
+    const app = payload.userAgent?.appVersion;
+    const version = [app?.primary ?? 0, app?.secondary ?? 0, app?.tertiary ?? 0];
+    if (!this.host.accepts(version)) {
+      // What WhatsApp answers a client whose version it retired; Baileys ends with that status.
+      this.log.info({ version: version.join('.') }, 'client version too old; refusing with 405');
+      this.close({ tag: 'failure', attrs: { reason: '405', location: 'sim' } });
+      return;
+    }
     const pairing = payload.devicePairingData;
     if (pairing) {
       this.registration = {

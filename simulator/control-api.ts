@@ -6,7 +6,7 @@ import { registerContactRoutes } from './control-contact-routes.js';
 import { registerGroupRoutes } from './control-group-routes.js';
 import { SIM_MEDIA_TYPES, type SimMediaSpec } from './media-messages.js';
 import type { PhoneAction } from './phone-actions.js';
-import { SimulatorError, type WhatsAppSimulator } from './simulator.js';
+import { SimulatorError, type WaVersion, type WhatsAppSimulator } from './simulator.js';
 
 const Phone = Type.String({ pattern: '^\\d{6,15}$', description: 'digits only' });
 const PhoneParams = Type.Object({ phone: Phone });
@@ -160,7 +160,22 @@ export function buildControlApi(sim: WhatsAppSimulator): FastifyInstance {
     void reply.status(404).send({ status: 404, error: 'Not Found', message: `no route ${req.method} ${req.url}` });
   });
 
-  app.get('/health', async () => ({ status: 'ok', url: sim.url, rootPublicKey: sim.rootPublicKeyHex, accounts: sim.listAccounts().length }));
+  app.get('/health', async () => ({
+    status: 'ok',
+    url: sim.url,
+    versionUrl: sim.versionUrl,
+    rootPublicKey: sim.rootPublicKeyHex,
+    accounts: sim.listAccounts().length
+  }));
+  const Version = Type.Tuple([Type.Integer({ minimum: 0 }), Type.Integer({ minimum: 0 }), Type.Integer({ minimum: 0 })]);
+  app.post(
+    '/version',
+    { schema: { body: Type.Object({ min: Type.Union([Version, Type.Null()]), latest: Type.Optional(Version) }, { additionalProperties: false }) } },
+    async req => {
+      sim.setVersions(req.body.min ?? undefined, req.body.latest as WaVersion | undefined);
+      return { min: sim.minVersion ?? null, latest: sim.announcedVersion };
+    }
+  );
 
   app.post(
     '/accounts',

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Curve, proto, type KeyPair } from '@whiskeysockets/baileys';
+import { BAILEYS_VERSION } from './baileys-version.js';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { SimAccount } from './account.js';
@@ -49,10 +51,27 @@ export interface SimulatorOptions {
   receiptDelayMs?: number;
   /** Base URL for profile pictures (the control API serves them); set by the control server. */
   pictureBaseUrl?: string;
+  /**
+   * The oldest WhatsApp Web version let in (`[2, 3000, revision]`): an older client is
+   * refused with `<failure reason="405">`, as WhatsApp does once a version is retired.
+   * None by default.
+   */
+  minVersion?: WaVersion;
+  /** The version the version document (`versionUrl`) announces; `minVersion`, else Baileys' own, by default. */
+  latestVersion?: WaVersion;
   logger?: Logger;
 }
 
 export type KickReason = 'logout' | 'replaced' | 'restart' | 'drop';
+
+/** A WhatsApp Web version as Baileys writes it: `[major, minor, revision]`. */
+export type WaVersion = [number, number, number];
+
+/** Orders two versions: negative when `a` is older. */
+export const compareVersions = (a: readonly number[], b: readonly number[]): number => {
+  for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) - (b[i] ?? 0);
+  return 0;
+};
 
 /** A refused simulator operation, with the HTTP status the control API answers. */
 export class SimulatorError extends Error {
@@ -83,6 +102,12 @@ export class WhatsAppSimulator {
   private readonly serverStatic: KeyPair = Curve.generateKeyPair();
   private readonly autoContacts: boolean;
   private wss?: WebSocketServer;
+  private http?: Server;
+  /** Versions older than this are refused with 405; undefined lets every version in. */
+  minVersion?: WaVersion;
+  latestVersion?: WaVersion;
+  /** How often the version document was fetched (the hub looks it up at boot and after a 405). */
+  versionFetches = 0;
   private readonly connections = new Set<ClientConnection>();
   /** WhatsApp's media hosts: HTTPS uploads and downloads with the test CA's certificate. */
   readonly media: MediaServer;
@@ -93,21 +118,61 @@ export class WhatsAppSimulator {
     this.autoContacts = options.autoContacts ?? true;
     this.pictureBaseUrl = options.pictureBaseUrl ?? 'http://127.0.0.1/pictures';
     this.media = new MediaServer(options.host ?? '127.0.0.1');
+    this.minVersion = options.minVersion;
+    this.latestVersion = options.latestVersion;
+  }
+
+  /**
+   * Where the current version is published, in the form of WhatsApp Web's `sw.js`
+   * (`"client_revision":N`), which is what Baileys' version lookup reads.
+   */
+  get versionUrl(): string {
+    const address = this.http?.address() as AddressInfo | undefined;
+    if (!address) throw new Error('simulator not started');
+    return `http://${this.options.host ?? '127.0.0.1'}:${address.port}/sw.js`;
+  }
+
+  /** The version the document announces now. */
+  get announcedVersion(): WaVersion {
+    return this.latestVersion ?? this.minVersion ?? ([...BAILEYS_VERSION] as WaVersion);
+  }
+
+  /** WhatsApp retires old versions: from now on clients older than `min` are refused (405), and the document announces `latest`. */
+  setVersions(min: WaVersion | undefined, latest?: WaVersion): void {
+    this.minVersion = min;
+    this.latestVersion = latest;
+  }
+
+  /** A client version the simulator lets in. */
+  accepts(version: readonly number[]): boolean {
+    return !this.minVersion || compareVersions(version, this.minVersion) >= 0;
   }
 
   /** The WhatsApp WebSocket URL a client is given (Baileys' `waWebSocketUrl`). */
   get url(): string {
-    const address = this.wss?.address() as AddressInfo | undefined;
+    const address = this.http?.address() as AddressInfo | undefined;
     if (!address) throw new Error('simulator not started');
     return `ws://${this.options.host ?? '127.0.0.1'}:${address.port}/ws/chat`;
   }
 
   async start(): Promise<this> {
-    const wss = new WebSocketServer({ host: this.options.host ?? '127.0.0.1', port: this.options.port ?? 0 });
-    await new Promise<void>((resolve, reject) => {
-      wss.once('listening', resolve);
-      wss.once('error', reject);
+    // One port for the WebSocket and the version document, as web.whatsapp.com serves both.
+    const http = createServer((req, res) => {
+      if (req.method === 'GET' && req.url?.split('?')[0] === '/sw.js') {
+        this.versionFetches++;
+        const [, , revision] = this.announcedVersion;
+        res.writeHead(200, { 'content-type': 'application/javascript' });
+        res.end(`self.__swData=JSON.parse(/*BTDS*/"{\\"dynamic_data\\":{\\"SiteData\\":{\\"client_revision\\":${revision},\\"server_revision\\":${revision}}}}");`);
+        return;
+      }
+      res.writeHead(404).end();
     });
+    const wss = new WebSocketServer({ server: http });
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
+    });
+    this.http = http;
     wss.on('connection', ws => {
       const conn = new ClientConnection(ws, this, this.serverStatic);
       this.connections.add(conn);
@@ -125,6 +190,10 @@ export class WhatsAppSimulator {
     this.wss = undefined;
     if (wss) await new Promise<void>(resolve => wss.close(() => resolve()));
     await this.media.stop();
+    const http = this.http;
+    // Keep-alive connections from version lookups would hold the port open for seconds.
+    http?.closeAllConnections();
+    if (http) await new Promise<void>(resolve => http.close(() => resolve()));
   }
 
   // --- ConnectionHost ---

@@ -15,6 +15,9 @@ import { SILENT, type HubObserver } from '../metrics/hub-observer.js';
 import { withoutIgnored } from '../settings/ignored.js';
 import { applyPresence, readInbound, rejectCalls, type ReactionTarget } from '../settings/reactions.js';
 import { InstanceSession, type BaileysEvent } from './instance-session.js';
+import type { WaVersionSource } from './wa-version.js';
+import { proxyProblem } from './proxy-agent.js';
+import type { StateExtra } from './instance-session.js';
 import { wireState, type InstanceState } from './instance-state.js';
 
 /** One instance while the hub runs: its stored row, its session and what it last showed. */
@@ -34,8 +37,16 @@ export interface LiveInstance {
   lastSendAt: number | null;
   /** Its settings, every field resolved; changed only through `updateSettings`. */
   settings: InstanceSettings;
+  /** The last close of its connection and why, until it opens again (e.g. a proxy that refused it). */
+  closed?: { statusReason: number; reason: string };
   /** What the settings' reactions act on (calls to reject, messages to mark read). */
   reactions: ReactionTarget;
+}
+
+/** What the schema cannot say of a setting: a proxy URL that does not parse or names no host and port. */
+function checkSettings(settings: Partial<InstanceSettings>): void {
+  const problem = settings.proxy ? proxyProblem(settings.proxy) : undefined;
+  if (problem) throw new Errors.badRequest(problem);
 }
 
 /** Stored settings over the defaults; a field the protocol no longer has is left out. */
@@ -61,6 +72,8 @@ export interface RegistryOptions {
   backoff?: { baseMs: number; maxMs: number };
   qrTimeoutMs?: number;
   observer?: HubObserver;
+  /** The WhatsApp Web version new connections announce; Baileys' pinned one when absent. */
+  versions?: WaVersionSource;
 }
 
 /**
@@ -99,10 +112,12 @@ export class InstanceRegistry {
     return found;
   }
 
-  create(name: string): { inst: LiveInstance; token: string } {
+  create(name: string, settings: Partial<InstanceSettings> = {}): { inst: LiveInstance; token: string } {
     if (this.live.has(name)) throw new Errors.instanceExists(name);
+    checkSettings(settings);
     const token = newToken();
     const row = this.opts.storage.instances.create({ id: randomUUID(), name, token_hash: hashToken(token), state: 'close' });
+    if (Object.keys(settings).length) this.opts.storage.instanceSettings.set(row.id, { ...DEFAULT_SETTINGS, ...settings });
     const inst = this.materialize(row);
     this.live.set(name, inst);
     return { inst, token };
@@ -179,11 +194,18 @@ export class InstanceRegistry {
    */
   updateSettings(name: string, patch: Partial<InstanceSettings>): InstanceSettings {
     const inst = this.get(name);
+    checkSettings(patch);
     const next = { ...inst.settings, ...patch };
     this.watched(() => this.opts.storage.instanceSettings.set(inst.row.id, next));
     const presenceChanged = next.alwaysOnline !== inst.settings.alwaysOnline;
+    const proxyChanged = next.proxy !== inst.settings.proxy;
     inst.settings = next;
     if (presenceChanged) applyPresence(inst.reactions);
+    // Baileys takes its agents when the socket is made: a new proxy needs a new connection.
+    if (proxyChanged && inst.session.active && !inst.suspended) {
+      inst.session.stop();
+      inst.session.start();
+    }
     return next;
   }
 
@@ -285,6 +307,9 @@ export class InstanceRegistry {
       getMessage: async key => (key.id ? this.opts.storage.messages.content(row.id, key.id) : undefined),
       cachedGroupMetadata: async jid => this.opts.storage.groups.get(row.id, jid),
       settings: () => inst.settings,
+      ...(this.opts.versions
+        ? { version: () => this.opts.versions!.current.version, refreshVersion: () => this.opts.versions!.refresh().then(c => c.version) }
+        : {}),
       hooks: {
         onUpserted: data => {
           const kept = withoutIgnored({ name: 'messages.upsert', data }, inst.settings);
@@ -326,8 +351,10 @@ export class InstanceRegistry {
     if (last) inst.lastEventAt = last.timestamp;
   }
 
-  private onState(inst: LiveInstance, state: InstanceState, statusReason: number, extra: { owner?: string; pushName?: string }): void {
+  private onState(inst: LiveInstance, state: InstanceState, statusReason: number, extra: StateExtra): void {
     const { storage } = this.opts;
+    if (state === 'open') inst.closed = undefined;
+    else if (state === 'close' && extra.reason) inst.closed = { statusReason, reason: extra.reason };
     const wire = wireState(state);
     inst.row.state = state;
     if (state === 'open') {

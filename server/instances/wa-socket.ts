@@ -1,5 +1,6 @@
 import makeWASocket, { proto as waProto, WA_CERT_DETAILS, type AuthenticationState, type GroupMetadata, type MessageUpsertType, type WAMessage, type WAMessageKey, type proto, type WASocket } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
+import type { ProxyAgents } from './proxy-agent.js';
 
 export interface WaSocketOptions {
   auth: AuthenticationState;
@@ -19,6 +20,10 @@ export interface WaSocketOptions {
    * WhatsApp will never redeliver.
    */
   beforeMessageReceipt(msg: WAMessage, type: MessageUpsertType): Promise<void>;
+  /** The WhatsApp Web version to announce; Baileys' pinned one when unset. */
+  version?: [number, number, number];
+  /** The instance's proxy: the WebSocket and media uploads go through it. */
+  agents?: ProxyAgents;
   /** Shown as online when the connection opens (`alwaysOnline`). */
   markOnline?: boolean;
   /**
@@ -54,6 +59,8 @@ export function createWaSocket(opts: WaSocketOptions): WASocket {
     auth: opts.auth,
     logger: opts.logger,
     ...(opts.url ? { waWebSocketUrl: opts.url } : {}),
+    ...(opts.version ? { version: opts.version } : {}),
+    ...(opts.agents ? { agent: opts.agents.agent, fetchAgent: opts.agents.fetchAgent } : {}),
     qrTimeout: opts.qrTimeoutMs,
     browser: ['wahub', 'Chrome', '1.0.0'],
     markOnlineOnConnect: opts.markOnline ?? false,

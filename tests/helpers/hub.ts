@@ -46,6 +46,8 @@ export async function startHub(sim: WhatsAppSimulator, opts: { dataDir?: string;
     LOG_LEVEL: 'silent',
     QR_MAX_COUNT: '6',
     WA_WS_URL: sim.url,
+    // The simulator publishes the version; a test hub never asks web.whatsapp.com.
+    WA_VERSION_URL: sim.versionUrl,
     WA_ROOT_PUBLIC_KEY: sim.rootPublicKeyHex,
     ...opts.env
   });

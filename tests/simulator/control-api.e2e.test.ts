@@ -26,12 +26,15 @@ afterAll(async () => {
   await proc.stop();
 });
 
-test('the CLI prints the WebSocket URL, the 64-hex root key and the control URL', async () => {
+test('the CLI prints the WebSocket URL, the version document URL, the 64-hex root key and the control URL', async () => {
   expect(proc.vars.WA_WS_URL).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/ws\/chat$/);
+  expect(proc.vars.WA_VERSION_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/sw\.js$/);
+  // The document is what Baileys' lookup reads: WhatsApp Web's sw.js with a client_revision.
+  expect(await (await fetch(proc.vars.WA_VERSION_URL!)).text()).toMatch(/\\"client_revision\\":\d+/);
   expect(proc.vars.WA_ROOT_PUBLIC_KEY).toBe(SIM_ROOT_PUBLIC_KEY_HEX);
   expect(proc.vars.WA_ROOT_PUBLIC_KEY).toMatch(/^[0-9a-f]{64}$/);
   const health = await call('GET', '/health');
-  expect(health).toEqual({ status: 200, json: { status: 'ok', url: proc.vars.WA_WS_URL, rootPublicKey: SIM_ROOT_PUBLIC_KEY_HEX, accounts: 0 } });
+  expect(health).toEqual({ status: 200, json: { status: 'ok', url: proc.vars.WA_WS_URL, versionUrl: proc.vars.WA_VERSION_URL, rootPublicKey: SIM_ROOT_PUBLIC_KEY_HEX, accounts: 0 } });
 });
 
 test('the whole flow over HTTP: account, scan, inbound text, outbound text in the outbox with its receipts, kick', async () => {
