@@ -35,7 +35,7 @@ export function hubClient(url: string) {
 }
 
 /** Builds the real hub on a temporary SQLite file and a loopback port, pointed at the simulator. */
-export async function startHub(sim: WhatsAppSimulator, opts: { dataDir?: string; env?: Record<string, string>; qrTimeoutMs?: number } = {}): Promise<TestHub> {
+export async function startHub(sim: Pick<WhatsAppSimulator, 'url' | 'rootPublicKeyHex'>, opts: { dataDir?: string; env?: Record<string, string>; qrTimeoutMs?: number } = {}): Promise<TestHub> {
   const dir = opts.dataDir ? undefined : tempDir('wahub-hub-');
   const dataDir = opts.dataDir ?? dir!.path;
   const config = loadConfig({
