@@ -22,7 +22,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** In the order the issue lists them; `args` keep each quick enough for BENCH_RUNS=1 to take a few minutes. */
 const BENCHMARKS: { name: string; file: string; args?: string[]; timeoutMs: number }[] = [
   { name: 'queue', file: 'bench/send-queue.ts', timeoutMs: 300_000 },
-  { name: 'rest', file: 'bench/rest.ts', timeoutMs: 120_000 }
+  { name: 'rest', file: 'bench/rest.ts', timeoutMs: 120_000 },
+  { name: 'inbound', file: 'bench/inbound.ts', timeoutMs: 300_000 }
 ];
 
 const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
