@@ -16,7 +16,8 @@ export interface Figure {
   wahub: number;
   /** The baseline's figure in the same run; null where the goal is absolute. */
   baseline: number | null;
-  goal: Goal;
+  /** Null for a figure shown beside others for context, with no goal of its own. */
+  goal: Goal | null;
   /** Why a goal is or is not met, what the baseline is; shown under the table. */
   note?: string;
 }
@@ -29,9 +30,10 @@ export function report(figures: Figure[]): void {
 
 export const ratioOf = (f: Pick<Figure, 'wahub' | 'baseline'>): number | null => (f.baseline ? f.wahub / f.baseline : null);
 
-export function goalMet(f: Pick<Figure, 'wahub' | 'baseline' | 'goal'>): boolean {
+export function goalMet(f: Pick<Figure, 'wahub' | 'baseline' | 'goal'>): boolean | null {
   const r = ratioOf(f);
   const g = f.goal;
+  if (!g) return null;
   if ('ratioAtMost' in g) return r !== null && r <= g.ratioAtMost;
   if ('ratioAtLeast' in g) return r !== null && r >= g.ratioAtLeast;
   if ('atMost' in g) return f.wahub <= g.atMost;
@@ -40,6 +42,7 @@ export function goalMet(f: Pick<Figure, 'wahub' | 'baseline' | 'goal'>): boolean
 
 export function goalText(f: Pick<Figure, 'goal' | 'unit'>): string {
   const g = f.goal;
+  if (!g) return '—';
   if ('ratioAtMost' in g) return `≤ ${g.ratioAtMost}×`;
   if ('ratioAtLeast' in g) return `≥ ${g.ratioAtLeast}×`;
   if ('atMost' in g) return `≤ ${g.atMost} ${f.unit}`;

@@ -23,7 +23,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BENCHMARKS: { name: string; file: string; args?: string[]; timeoutMs: number }[] = [
   { name: 'queue', file: 'bench/send-queue.ts', timeoutMs: 300_000 },
   { name: 'rest', file: 'bench/rest.ts', timeoutMs: 120_000 },
-  { name: 'inbound', file: 'bench/inbound.ts', timeoutMs: 300_000 }
+  { name: 'inbound', file: 'bench/inbound.ts', timeoutMs: 300_000 },
+  { name: 'fan-out', file: 'bench/fan-out.ts', timeoutMs: 300_000 }
 ];
 
 const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
@@ -75,7 +76,7 @@ for (let run = 1; run <= runs; run++) {
 const loadAfter = loadavg();
 
 /** One row per figure id: medians over the runs, and the per-run values kept for the record. */
-const rows: (Figure & { ratio: number | null; met: boolean; runs: { wahub: number; baseline: number | null }[] })[] = [];
+const rows: (Figure & { ratio: number | null; met: boolean | null; runs: { wahub: number; baseline: number | null }[] })[] = [];
 for (const b of selected) {
   const all = (outcomes.get(b.name) ?? []).flatMap(o => o.figures);
   for (const id of [...new Set(all.map(f => f.id))]) {
@@ -120,7 +121,7 @@ const table = [
   '',
   '| figure | wahub | baseline | ratio | goal | met? |',
   '| --- | --- | --- | --- | --- | --- |',
-  ...rows.map(r => `| ${r.figure} (${r.unit}) | ${fmt(r.wahub)} | ${fmt(r.baseline)} | ${r.ratio === null ? '—' : `${fmt(r.ratio)}×`} | ${goalText(r)} | ${r.met ? 'yes' : '**no**'} |`),
+  ...rows.map(r => `| ${r.figure} (${r.unit}) | ${fmt(r.wahub)} | ${fmt(r.baseline)} | ${r.ratio === null ? '—' : `${fmt(r.ratio)}×`} | ${goalText(r)} | ${r.met === null ? '—' : r.met ? 'yes' : '**no**'} |`),
   '',
   ...rows.filter(r => r.note).map(r => `- *${r.figure}*: ${r.note}`),
   ...result.benchmarks.flatMap(b => b.errors.map(e => `- **${b.name} did not finish**: ${e}`))
