@@ -226,6 +226,23 @@ export function buildControlApi(sim: WhatsAppSimulator): FastifyInstance {
     const uploads = sim.uploads(req.params.phone);
     return { count: uploads.length, uploads };
   });
+  // Many texts from one contact in one request, sent in order: load for benchmarks without an HTTP request per message.
+  app.post(
+    '/accounts/:phone/messages/burst',
+    {
+      schema: {
+        params: PhoneParams,
+        body: Type.Object({ ...From, text: Text, count: Type.Integer({ minimum: 1, maximum: 10_000 }), plaintext: Type.Optional(Type.Boolean()) })
+      }
+    },
+    async req => {
+      const messageIds: string[] = [];
+      for (let i = 1; i <= req.body.count; i++) {
+        messageIds.push((await sim.sendText(req.params.phone, req.body.from, `${req.body.text} ${i}`, { plaintext: req.body.plaintext })).messageId);
+      }
+      return { messageIds };
+    }
+  );
   app.post(
     '/accounts/:phone/pairing-code',
     { schema: { params: PhoneParams, body: Type.Object({ code: Type.String({ minLength: 1, maxLength: 16 }) }) } },
