@@ -3,6 +3,7 @@ import { ErrorReply, InstanceName, Jid, MessageId } from './common.js';
 import { Chat, Contact } from './events-chat.js';
 import { MessageItem } from './events-message.js';
 import { WebhookCommandSchemas } from './commands-webhook.js';
+import { MediaCommandSchemas, QueueMediaInput } from './media.js';
 
 /** An instance's state as the API reports it (`qr`: waiting for a scan). */
 export const InstanceStateName = Type.Enum(['connecting', 'qr', 'open', 'close', 'refused']);
@@ -253,7 +254,8 @@ export const QueueMessageInput = Type.Union([
       )
     },
     { additionalProperties: false }
-  )
+  ),
+  Type.Object({ media: QueueMediaInput }, { additionalProperties: false })
 ]);
 
 /** Pacing and safety of a bulk send. */
@@ -346,7 +348,7 @@ export const AdminCommandSchemas = {
  * Every command, by name: its arguments and its result. REST routes, Socket.IO
  * acknowledgements and WebSocket frames all call these through one command layer.
  */
-export const CommandSchemas = { ...BaseCommandSchemas, ...QueueCommandSchemas, ...AdminCommandSchemas, ...WebhookCommandSchemas };
+export const CommandSchemas = { ...BaseCommandSchemas, ...MediaCommandSchemas, ...QueueCommandSchemas, ...AdminCommandSchemas, ...WebhookCommandSchemas };
 
 export type CommandName = keyof typeof CommandSchemas;
 export const COMMAND_NAMES = Object.keys(CommandSchemas) as CommandName[];

@@ -6,3 +6,4 @@ export * from './events-queue.js';
 export * from './events.js';
 export * from './commands.js';
 export * from './commands-webhook.js';
+export * from './media.js';

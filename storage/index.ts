@@ -5,6 +5,7 @@ import { openDatabase, type Database, type OpenOptions } from './database.js';
 import { storeHealth, type StoreHealth } from './store-health.js';
 import { eventLog, type EventLog } from './event-log.js';
 import { instancesRepository, type InstancesRepository } from './instances-repository.js';
+import { mediaRepository, type MediaRepository } from './media-repository.js';
 import { messagesRepository, type MessagesRepository } from './messages-repository.js';
 import { queuesRepository, type QueuesRepository } from './queues-repository.js';
 import { sendsRepository, type SendsRepository } from './sends-repository.js';
@@ -29,6 +30,7 @@ export {
   type MessagesRepository,
   type StoredMessage
 } from './messages-repository.js';
+export { mediaRepository, type MediaRepository, type MediaRow, type NewMedia } from './media-repository.js';
 export { appliedMigrations, migrate, MIGRATIONS, type AppliedMigration, type Migration } from './migrations.js';
 export { queuesRepository, type QueueCounts, type QueueRow, type QueuesRepository, type RecipientRow } from './queues-repository.js';
 export { sendsRepository, type SendsRepository } from './sends-repository.js';
@@ -45,6 +47,8 @@ export interface Storage {
   chats: ChatsRepository;
   contacts: ContactsRepository;
   messages: MessagesRepository;
+  /** Media messages and whether their bytes are stored. */
+  media: MediaRepository;
   events: EventLog;
   queues: QueuesRepository;
   /** Write probe, file identity and schema checks, for readiness and for noticing a store that went away. */
@@ -67,6 +71,7 @@ export function createStorage(file: string, opts: OpenOptions = {}): Storage {
     chats: chatsRepository(db),
     contacts: contactsRepository(db),
     messages: messagesRepository(db),
+    media: mediaRepository(db),
     events: eventLog(db),
     queues: queuesRepository(db),
     health: storeHealth(db, file),

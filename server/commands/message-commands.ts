@@ -48,6 +48,24 @@ async function sendNow(sock: WASocket, jid: string, content: AnyMessageContent, 
   return { key: { id: sent.key.id, remoteJid: sent.key.remoteJid ?? jid, fromMe: true }, status: 'PENDING' };
 }
 
+/** Single sends take the instance's send line ahead of bulk items, so one pacing covers all it sends. */
+export function singleSender(registry: InstanceRegistry, storage: Storage, scheduler: SendScheduler) {
+  return (instance: string, sock: WASocket, jid: string, content: AnyMessageContent, options?: MiscMessageGenerationOptions) =>
+    scheduler.run(
+      instance,
+      async () => {
+        const start = process.hrtime.bigint();
+        const sent = await sendNow(sock, jid, content, options);
+        const inst = registry.get(instance);
+        registry.noteSend(inst, secondsSince(start));
+        // A queue's daily cap counts what the number sent, single sends included.
+        countSend(storage, inst.row.id);
+        return sent;
+      },
+      PRIORITY.single
+    );
+}
+
 /** message.*: every kind of send, delete, edit and read receipts. */
 export function messageCommands(
   registry: InstanceRegistry,
@@ -64,21 +82,7 @@ export function messageCommands(
   | 'message.edit'
   | 'message.markRead'
 > {
-  /** Single sends take the instance's send line ahead of bulk items, so one pacing covers all it sends. */
-  const send = (instance: string, sock: WASocket, jid: string, content: AnyMessageContent, options?: MiscMessageGenerationOptions) =>
-    scheduler.run(
-      instance,
-      async () => {
-        const start = process.hrtime.bigint();
-        const sent = await sendNow(sock, jid, content, options);
-        const inst = registry.get(instance);
-        registry.noteSend(inst, secondsSince(start));
-        // A queue's daily cap counts what the number sent, single sends included.
-        countSend(storage, inst.row.id);
-        return sent;
-      },
-      PRIORITY.single
-    );
+  const send = singleSender(registry, storage, scheduler);
 
   /** The stored message a reply quotes, or 400 in the event map's words. */
   const quotedMessage = (instance: string, chatJid: string, id: string): WAMessage => {

@@ -1,5 +1,6 @@
 import makeWASocket, { WA_CERT_DETAILS, type AuthenticationState, type MessageUpsertType, type WAMessage, type WAMessageKey, type proto, type WASocket } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
+import { UploadCache } from '../media/upload-cache.js';
 
 export interface WaSocketOptions {
   auth: AuthenticationState;
@@ -50,6 +51,7 @@ export function createWaSocket(opts: WaSocketOptions): WASocket {
     markOnlineOnConnect: false,
     syncFullHistory: false,
     getMessage: opts.getMessage,
-    beforeMessageReceipt: opts.beforeMessageReceipt
+    beforeMessageReceipt: opts.beforeMessageReceipt,
+    mediaCache: new UploadCache()
   });
 }

@@ -9,6 +9,9 @@ import { messageCommands } from '../commands/message-commands.js';
 import { queueCommands } from '../commands/queue-commands.js';
 import { adminCommands } from '../commands/admin-commands.js';
 import { webhookCommands } from '../commands/webhook-commands.js';
+import { mediaCommands } from '../commands/media-commands.js';
+import { MediaService } from '../media/media-service.js';
+import { MediaSigner } from '../media/media-signing.js';
 import { RateLimiter } from '../commands/rate-limiter.js';
 import { QueueManager } from '../queue/queue-manager.js';
 import { SendScheduler } from '../queue/send-scheduler.js';
@@ -26,6 +29,9 @@ export interface Hub {
   commands: CommandLayer;
   queues: QueueManager;
   webhooks: WebhookManager;
+  /** Media in and out of DATA_DIR/media; GET /media serves from it. */
+  media: MediaService;
+  signer: MediaSigner;
   authenticate: Authenticator;
   /** Reconnects every paired instance and picks up every queue that still has work; returns how many instances. */
   start(): number;
@@ -64,10 +70,25 @@ export default fp(
       qrTimeoutMs: opts.qrTimeoutMs,
       observer: app.metrics.observer
     });
+    const media = new MediaService(
+      app.storage,
+      opts.config,
+      name => {
+        try {
+          return registry.get(name).session.socket;
+        } catch {
+          return undefined;
+        }
+      },
+      app.log as unknown as Logger
+    );
+    pipeline.addSink(media.sink);
+    const signer = new MediaSigner(app.storage.settings);
     const scheduler = new SendScheduler();
     const queues = new QueueManager(app.storage, registry, scheduler, app.log as unknown as Logger, {
       ackTimeoutMs: opts.config.SEND_ACK_TIMEOUT_MS,
-      maxAttempts: opts.config.SEND_MAX_ATTEMPTS
+      maxAttempts: opts.config.SEND_MAX_ATTEMPTS,
+      mediaPathOf: sha256 => media.store.pathOf(sha256)
     });
     const { config } = opts;
     const webhooks = new WebhookManager(
@@ -90,9 +111,10 @@ export default fp(
       {
         ...instanceCommands(registry, app.storage),
         ...messageCommands(registry, app.storage, scheduler),
+        ...mediaCommands(registry, app.storage, scheduler, media, signer, config.MEDIA_URL_TTL_SECONDS),
         ...chatCommands(registry, app.storage),
         ...chatSettingCommands(registry, app.storage),
-        ...queueCommands(queues),
+        ...queueCommands(queues, media),
         ...adminCommands(app.storage),
         ...webhookCommands(webhooks, registry)
       },
@@ -107,7 +129,15 @@ export default fp(
       });
       if (removed) app.log.info({ removed }, 'pruned old events');
     };
-    const pruneTimer = setInterval(prune, 3_600_000).unref();
+    const pruneMedia = () => {
+      const removed = media.prune();
+      if (removed) app.log.info({ removed }, 'removed media past MEDIA_RETENTION_DAYS');
+    };
+    const pruneTimer = setInterval(() => {
+      prune();
+      pruneMedia();
+    }, 3_600_000).unref();
+    app.addHook('onReady', async () => pruneMedia());
     app.addHook('onReady', async () => prune());
     app.addHook('onClose', async () => clearInterval(pruneTimer));
     const admin = ensureAdminKey(app.storage, opts.config.API_KEY);
@@ -126,6 +156,8 @@ export default fp(
       commands,
       queues,
       webhooks,
+      media,
+      signer,
       start,
       get started() {
         return started;
@@ -137,6 +169,7 @@ export default fp(
     app.addHook('onClose', async () => {
       await webhooks.close();
       await queues.close();
+      await media.close();
       await registry.closeAll();
     });
   },
