@@ -126,6 +126,12 @@ export class MediaService {
       // The URL expired: the phone is asked to upload the file again, and the message takes its new path.
       const sock = this.socketOf(instance);
       if (!sock) throw new Errors.notConnected(instance, 'not open');
+      // Baileys builds the new URL on the media host that media_conn named, which it asks for only before an
+      // upload; without it a socket that never sent media would point the new path at its default host.
+      await sock.refreshMediaConn(false).catch(() => undefined);
+      // The store gives the media key back as base64 text; Baileys' retry request derives its key from raw bytes.
+      const content = mediaContentOf(stored.message)?.content;
+      if (content && typeof content.mediaKey === 'string') content.mediaKey = Buffer.from(content.mediaKey, 'base64');
       const updated = await sock.updateMediaMessage(stored.message).catch((e: Error) => {
         throw new Errors.mediaUnavailable(`re-upload failed: ${e.message}`);
       });

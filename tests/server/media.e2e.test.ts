@@ -310,4 +310,14 @@ describe('across restarts', () => {
     expect(sha256(got.bytes)).toBe(sha256(lazyBytes));
     expect(hub.app.hub.media.store.has(sha256(lazyBytes))).toBe(true);
   });
+
+  test('a lazy GET of media whose WhatsApp URL expired asks the phone to upload it again and serves the same bytes', async () => {
+    const bytes = randomBytes(22_222);
+    const { messageId } = await sim.sendMedia(PHONE, ANA, { type: 'document', base64: bytes.toString('base64'), mimetype: 'text/plain', fileName: 'old.txt' });
+    const path = (await io.waitFor('new.message', e => e.data.header.messageId === messageId)).data.body.media!.url;
+    sim.expireMedia(PHONE, messageId);
+    const got = await download(path);
+    expect({ status: got.status, body: got.status === 200 ? '' : got.bytes.toString() }).toEqual({ status: 200, body: '' });
+    expect(sha256(got.bytes)).toBe(sha256(bytes));
+  });
 });
