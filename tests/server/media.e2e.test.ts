@@ -258,6 +258,20 @@ describe('bad input', () => {
     expect(readdirSync(join(dir.path, 'media', 'tmp'))).toEqual([]);
   });
 
+  test('received media past MEDIA_MAX_BYTES is announced but not downloaded: GET answers 413; media.url of an unknown message 404', async () => {
+    const big = randomBytes(MAX + 1);
+    const { messageId } = await sim.sendMedia(PHONE, ANA, { type: 'document', base64: big.toString('base64'), mimetype: 'application/octet-stream', fileName: 'big.bin' });
+    const event = await io.waitFor('new.message', e => e.data.header.messageId === messageId);
+    expect(event.data.body.media).toMatchObject({ fileLength: MAX + 1, sha256: sha256(big) });
+    const got = await download(event.data.body.media!.url);
+    expect(got.status).toBe(413);
+    expect(JSON.parse(got.bytes.toString())).toEqual(shape(413));
+    expect(hub.app.hub.media.store.has(sha256(big))).toBe(false);
+    const unknown = await hub.request('POST', `/media/signUrl/${NAME}`, { messageId: 'NOSUCHMESSAGE' }, token);
+    expect(unknown.status).toBe(404);
+    expect(unknown.json).toEqual(shape(404));
+  });
+
   test('a URL that fails or times out is 400 with the reason; no media, bad base64, and misplaced fields are 400', async () => {
     const missing = await send({ mediatype: 'image', media: `${filesUrl}/missing` });
     expect(missing.status).toBe(400);
@@ -309,6 +323,16 @@ describe('across restarts', () => {
     expect(got.status).toBe(200);
     expect(sha256(got.bytes)).toBe(sha256(lazyBytes));
     expect(hub.app.hub.media.store.has(sha256(lazyBytes))).toBe(true);
+  });
+
+  test('MEDIA_RETENTION_DAYS removes media past it, rows and files, and GET then answers 404', async () => {
+    await restartHub({ MEDIA_DOWNLOAD: 'lazy', MEDIA_RETENTION_DAYS: '1' });
+    expect(hub.app.hub.media.prune(Date.now())).toBe(0);
+    expect((await download(eagerPath)).status).toBe(200);
+    // Two days on, everything stored so far is past the retention.
+    expect(hub.app.hub.media.prune(Date.now() + 2 * 86_400_000)).toBeGreaterThan(0);
+    expect(hub.app.hub.media.store.has(sha256(eagerBytes))).toBe(false);
+    expect((await download(eagerPath)).status).toBe(404);
   });
 
   test('a lazy GET of media whose WhatsApp URL expired asks the phone to upload it again and serves the same bytes', async () => {
