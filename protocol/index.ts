@@ -10,3 +10,4 @@ export * from './commands-webhook.js';
 export * from './commands-group.js';
 export * from './commands-settings.js';
 export * from './events-call.js';
+export * from './media.js';

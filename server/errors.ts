@@ -27,6 +27,9 @@ export const Errors = {
   tokenRevoked: createError('HUB_TOKEN_REVOKED', 'the instance of this token was deleted', 401),
   sendFailed: createError<[string]>('HUB_SEND_FAILED', 'WhatsApp did not accept the message: %s', 502),
   appStateFailed: createError<[string]>('HUB_APP_STATE_FAILED', 'WhatsApp did not accept the chat change: %s', 502),
+  mediaTooLarge: createError<[number]>('HUB_MEDIA_TOO_LARGE', 'the media is larger than MEDIA_MAX_BYTES (%d bytes)', 413),
+  mediaNotFound: createError<[string]>('HUB_MEDIA_NOT_FOUND', 'no media for message %s', 404),
+  mediaUnavailable: createError<[string]>('HUB_MEDIA_UNAVAILABLE', 'the media could not be fetched from WhatsApp: %s', 502),
   storeUnavailable: createError<[string]>('HUB_STORE_UNAVAILABLE', 'the store cannot be written (%s); instances stay closed until it can', 503)
 } as const;
 

@@ -24,6 +24,7 @@ import type { ClientLink, Companion, StanzaBuilder } from './model.js';
 import { frame, FrameReader, NoiseResponder } from './noise-responder.js';
 import { receiveFromClient } from './outbound.js';
 import type { MediaServer } from './media-server.js';
+import { answerMediaRetry } from './media-retry.js';
 
 /** What a connection needs from the simulator that owns it. */
 export interface ConnectionHost {
@@ -458,6 +459,8 @@ export class ClientConnection implements ClientLink {
         if (node.attrs.type !== 'retry') for (const id of ids) this.unacked.delete(id);
         account.recordReceipt({ to: node.attrs.to ?? '', type: node.attrs.type ?? 'delivery', ids, timestamp: Date.now() });
         this.send({ tag: 'ack', attrs: { class: 'receipt', id: node.attrs.id ?? '', from: node.attrs.to ?? '' } });
+        const retried = answerMediaRetry(this.host.media, node);
+        if (retried) this.send(retried);
         return;
       }
       case 'ack':

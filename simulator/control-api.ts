@@ -222,6 +222,9 @@ export function buildControlApi(sim: WhatsAppSimulator): FastifyInstance {
       return sim.sendText(req.params.phone, from, text!, { plaintext });
     }
   );
+  app.post('/accounts/:phone/media-expire', { schema: { params: PhoneParams, body: Type.Object({ messageId: MessageId }) } }, async req =>
+    sim.expireMedia(req.params.phone, req.body.messageId)
+  );
   app.get('/accounts/:phone/uploads', { schema: { params: PhoneParams } }, async req => {
     const uploads = sim.uploads(req.params.phone);
     return { count: uploads.length, uploads };

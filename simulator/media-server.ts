@@ -53,6 +53,10 @@ export class MediaServer {
   /** media_conn auth token → the account it was issued to. */
   private readonly auths = new Map<string, Phone>();
   private readonly uploads = new Map<Phone, UploadRecord[]>();
+  /** Media messages contacts sent, by message ID: what the phone needs to upload one again. */
+  private readonly sentByContacts = new Map<string, { directPath: string; mediaKey: Uint8Array }>();
+  /** Blobs whose path expired, kept for a re-upload. */
+  private readonly orphans = new Map<string, Blob>();
 
   constructor(private readonly host = '127.0.0.1') {}
 
@@ -114,6 +118,42 @@ export class MediaServer {
     });
     this.blobs.set(this.pathOf(directPath), { file, bytes: statSync(file).size });
     return { url: `https://${this.hostname}${directPath}`, directPath, mediaKey, fileEncSha256, fileSha256, fileLength };
+  }
+
+  /** Remembers a contact's media message, so the phone can upload it again when asked. */
+  rememberMessage(messageId: string, directPath: string, mediaKey: Uint8Array): void {
+    this.sentByContacts.set(messageId, { directPath, mediaKey });
+  }
+
+  /** The CDN forgets the message's current path, as WhatsApp's media URLs expire: a download gets 404. Answers whether it was known. */
+  expireMessage(messageId: string): boolean {
+    const sent = this.sentByContacts.get(messageId);
+    if (!sent) return false;
+    const path = this.pathOf(sent.directPath);
+    const blob = this.blobs.get(path);
+    if (!blob) return false;
+    this.orphans.set(path, blob);
+    return this.blobs.delete(path);
+  }
+
+  /**
+   * The phone uploads a message's file again (a media retry): the same encrypted
+   * blob under a new path. Undefined when the message is not known (NOT_FOUND).
+   */
+  reupload(messageId: string): { directPath: string; mediaKey: Uint8Array } | undefined {
+    const sent = this.sentByContacts.get(messageId);
+    if (!sent) return undefined;
+    const blob = this.blobs.get(this.pathOf(sent.directPath)) ?? this.blobByFileOf(sent.directPath);
+    if (!blob) return undefined;
+    const directPath = this.newDirectPath();
+    this.blobs.set(this.pathOf(directPath), blob);
+    this.orphans.delete(this.pathOf(sent.directPath));
+    sent.directPath = directPath;
+    return { directPath, mediaKey: sent.mediaKey };
+  }
+
+  private blobByFileOf(directPath: string): Blob | undefined {
+    return this.orphans.get(this.pathOf(directPath));
   }
 
   /**

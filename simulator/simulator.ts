@@ -291,8 +291,18 @@ export class WhatsAppSimulator {
     if (!SIM_MEDIA_TYPES.includes(spec.type)) throw new SimulatorError(400, `media type must be one of ${SIM_MEDIA_TYPES.join(', ')}`);
     if (!spec.base64) throw new SimulatorError(400, 'media base64 is empty');
     const id = newMessageId();
-    await account.deliver(contactMessage(contact, await contactMediaMessage(this.media, spec), id));
+    const message = await contactMediaMessage(this.media, spec);
+    const content = Object.values(message)[0] as { directPath: string; mediaKey: Uint8Array };
+    this.media.rememberMessage(id, content.directPath, content.mediaKey);
+    await account.deliver(contactMessage(contact, message, id));
     return { messageId: id };
+  }
+
+  /** The media URL of a contact's message expires on the CDN (404); the phone can still upload it again. */
+  expireMedia(phone: Phone, messageId: string): { expired: boolean } {
+    this.account(phone);
+    if (!this.media.expireMessage(messageId)) throw notFound(`no media message ${messageId}`);
+    return { expired: true };
   }
 
   /** Uploads the account's client made to the media host, in order. */

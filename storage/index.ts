@@ -7,6 +7,7 @@ import { eventLog, type EventLog } from './event-log.js';
 import { groupsRepository, type GroupsRepository } from './groups-repository.js';
 import { instancesRepository, type InstancesRepository } from './instances-repository.js';
 import { instanceSettingsRepository, type InstanceSettingsRepository } from './instance-settings-repository.js';
+import { mediaRepository, type MediaRepository } from './media-repository.js';
 import { messagesRepository, type MessagesRepository } from './messages-repository.js';
 import { queuesRepository, type QueuesRepository } from './queues-repository.js';
 import { sendsRepository, type SendsRepository } from './sends-repository.js';
@@ -33,6 +34,7 @@ export {
   type MessagesRepository,
   type StoredMessage
 } from './messages-repository.js';
+export { mediaRepository, type MediaRepository, type MediaRow, type NewMedia } from './media-repository.js';
 export { appliedMigrations, migrate, MIGRATIONS, type AppliedMigration, type Migration } from './migrations.js';
 export { queuesRepository, type QueueCounts, type QueueRow, type QueuesRepository, type RecipientRow } from './queues-repository.js';
 export { sendsRepository, type SendsRepository } from './sends-repository.js';
@@ -53,6 +55,8 @@ export interface Storage {
   /** Group metadata, also what Baileys' group sends read instead of asking WhatsApp. */
   groups: GroupsRepository;
   messages: MessagesRepository;
+  /** Media messages and whether their bytes are stored. */
+  media: MediaRepository;
   events: EventLog;
   queues: QueuesRepository;
   /** Write probe, file identity and schema checks, for readiness and for noticing a store that went away. */
@@ -77,6 +81,7 @@ export function createStorage(file: string, opts: OpenOptions = {}): Storage {
     contacts: contactsRepository(db),
     groups: groupsRepository(db),
     messages: messagesRepository(db),
+    media: mediaRepository(db),
     events: eventLog(db),
     queues: queuesRepository(db),
     health: storeHealth(db, file),

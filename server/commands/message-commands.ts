@@ -54,6 +54,24 @@ async function sendNow(sock: WASocket, jid: string, content: AnyMessageContent, 
   return { key: { id: sent.key.id, remoteJid: sent.key.remoteJid ?? jid, fromMe: true }, status: 'PENDING' };
 }
 
+/** Single sends take the instance's send line ahead of bulk items, so one pacing covers all it sends. */
+export function singleSender(registry: InstanceRegistry, storage: Storage, scheduler: SendScheduler) {
+  return (instance: string, sock: WASocket, jid: string, content: AnyMessageContent, options?: MiscMessageGenerationOptions) =>
+    scheduler.run(
+      instance,
+      async () => {
+        const start = process.hrtime.bigint();
+        const sent = await sendNow(sock, jid, content, options);
+        const inst = registry.get(instance);
+        registry.noteSend(inst, secondsSince(start));
+        // A queue's daily cap counts what the number sent, single sends included.
+        countSend(storage, inst.row.id);
+        return sent;
+      },
+      PRIORITY.single
+    );
+}
+
 /** message.*: every kind of send, delete, edit and read receipts. */
 export function messageCommands(
   registry: InstanceRegistry,
@@ -71,21 +89,7 @@ export function messageCommands(
   | 'message.edit'
   | 'message.markRead'
 > {
-  /** Single sends take the instance's send line ahead of bulk items, so one pacing covers all it sends. */
-  const send = (instance: string, sock: WASocket, jid: string, content: AnyMessageContent, options?: MiscMessageGenerationOptions) =>
-    scheduler.run(
-      instance,
-      async () => {
-        const start = process.hrtime.bigint();
-        const sent = await sendNow(sock, jid, content, options);
-        const inst = registry.get(instance);
-        registry.noteSend(inst, secondsSince(start));
-        // A queue's daily cap counts what the number sent, single sends included.
-        countSend(storage, inst.row.id);
-        return sent;
-      },
-      PRIORITY.single
-    );
+  const send = singleSender(registry, storage, scheduler);
 
   /** The JID to send to; a group must have the account in it (and let it write, when only admins send). */
   const to = (instance: string, sock: WASocket, number: string) => recipient(sock, number, jid => groups.sender(instance, sock, jid));

@@ -189,6 +189,8 @@ function appendEvent(envelope) {
   );
   li.dataset.seq = envelope.seq;
   li.dataset.event = envelope.event;
+  const media = envelope.data?.body?.media ? envelope.data : null;
+  if (media) li.append(mediaNode(envelope.instance.name, media.header.messageId, media.body));
   $('#events').prepend(li);
 }
 
@@ -196,6 +198,30 @@ function renderEvents() {
   $('#events').replaceChildren();
   for (const e of state.events.filter(e => e.instance.name === state.selected)) appendEvent(e);
 }
+
+// --- media ---
+
+// An <img>, <video> or <audio> cannot send the key: each gets a short-lived signed URL from the hub.
+const MEDIA_TAGS = { imageMessage: 'img', stickerMessage: 'img', videoMessage: 'video', audioMessage: 'audio' };
+
+function mediaNode(instance, messageId, body) {
+  const holder = el('div', { className: 'media' });
+  holder.dataset.type = body.messageType;
+  api('POST', `/media/signUrl/${instance}`, { messageId })
+    .then(({ url }) => {
+      const tag = MEDIA_TAGS[body.messageType];
+      const node = tag
+        ? el(tag, { src: url, ...(tag === 'img' ? { alt: body.message?.caption ?? body.messageType } : { controls: true, preload: 'metadata' }) })
+        : el('a', { href: url, download: body.message?.fileName ?? 'file', textContent: `${body.message?.fileName ?? 'file'} (${body.media.fileLength} bytes)` });
+      holder.append(node);
+    })
+    .catch(() => holder.append(el('span', { textContent: '(media unavailable)' })));
+  return holder;
+}
+
+/** What a file from the picker is sent as. */
+const mediatypeOf = file =>
+  file.type.startsWith('image/') ? 'image' : file.type.startsWith('video/') ? 'video' : file.type.startsWith('audio/') ? 'audio' : 'document';
 
 // --- chats, contacts, messages ---
 
@@ -221,6 +247,7 @@ const bubble = m => {
   const li = el('li', { textContent: `${who}: ${textOf(m.body)}` });
   li.dataset.id = m.header.messageId;
   li.dataset.who = who;
+  if (m.body.media) li.append(mediaNode(state.selected, m.header.messageId, m.body));
   return li;
 };
 
@@ -419,7 +446,23 @@ $('#code-form').addEventListener('submit', async e => {
 $('#send-form').addEventListener('submit', async e => {
   e.preventDefault();
   const text = $('#send-text').value;
-  await api('POST', `/message/sendText/${state.selected}`, { number: state.chat, text }).catch(() => null);
+  const file = $('#send-file').files[0];
+  if (file) {
+    // multipart: the hub streams the file into its store; the text goes as its caption where the kind has one.
+    const form = new FormData();
+    const mediatype = mediatypeOf(file);
+    form.set('number', state.chat);
+    form.set('mediatype', mediatype);
+    if (text && mediatype !== 'audio') form.set('caption', text);
+    if (mediatype === 'document') form.set('fileName', file.name);
+    form.set('file', file, file.name);
+    const res = await fetch(`/message/sendMedia/${state.selected}`, { method: 'POST', headers: { apikey: state.key }, body: form }).catch(() => null);
+    const json = res ? await res.json().catch(() => ({})) : {};
+    if (!res?.ok) setStatus(`${json.error ?? 'Error'}: ${json.message ?? 'the file was not sent'}`, true);
+    $('#send-file').value = '';
+  } else if (text) {
+    await api('POST', `/message/sendText/${state.selected}`, { number: state.chat, text }).catch(() => null);
+  }
   $('#send-text').value = '';
 });
 $('#queue-form').addEventListener('submit', async e => {

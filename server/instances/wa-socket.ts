@@ -1,6 +1,7 @@
 import makeWASocket, { proto as waProto, WA_CERT_DETAILS, type AuthenticationState, type GroupMetadata, type MessageUpsertType, type WAMessage, type WAMessageKey, type proto, type WASocket } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
 import type { ProxyAgents } from './proxy-agent.js';
+import { UploadCache } from '../media/upload-cache.js';
 
 export interface WaSocketOptions {
   auth: AuthenticationState;
@@ -68,6 +69,7 @@ export function createWaSocket(opts: WaSocketOptions): WASocket {
     shouldSyncHistoryMessage: ({ syncType }) => syncType !== waProto.HistorySync.HistorySyncType.FULL || (opts.fullHistory?.() ?? false),
     getMessage: opts.getMessage,
     cachedGroupMetadata: opts.cachedGroupMetadata,
-    beforeMessageReceipt: opts.beforeMessageReceipt
+    beforeMessageReceipt: opts.beforeMessageReceipt,
+    mediaCache: new UploadCache()
   });
 }

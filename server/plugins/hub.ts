@@ -12,6 +12,9 @@ import { webhookCommands } from '../commands/webhook-commands.js';
 import { groupCommands } from '../commands/group-commands.js';
 import { GroupDirectory } from '../commands/group-directory.js';
 import { settingsCommands } from '../commands/settings-commands.js';
+import { mediaCommands } from '../commands/media-commands.js';
+import { MediaService } from '../media/media-service.js';
+import { MediaSigner } from '../media/media-signing.js';
 import { RateLimiter } from '../commands/rate-limiter.js';
 import { QueueManager } from '../queue/queue-manager.js';
 import { SendScheduler } from '../queue/send-scheduler.js';
@@ -32,6 +35,9 @@ export interface Hub {
   webhooks: WebhookManager;
   /** The WhatsApp Web version new connections announce, and where it came from. */
   versions: WaVersionSource;
+  /** Media in and out of DATA_DIR/media; GET /media serves from it. */
+  media: MediaService;
+  signer: MediaSigner;
   authenticate: Authenticator;
   /** Reconnects every paired instance and picks up every queue that still has work; returns how many instances. */
   start(): number;
@@ -80,12 +86,27 @@ export default fp(
       observer: app.metrics.observer,
       versions
     });
+    const media = new MediaService(
+      app.storage,
+      opts.config,
+      name => {
+        try {
+          return registry.get(name).session.socket;
+        } catch {
+          return undefined;
+        }
+      },
+      app.log as unknown as Logger
+    );
+    pipeline.addSink(media.sink);
+    const signer = new MediaSigner(app.storage.settings);
     const scheduler = new SendScheduler();
     const groups = new GroupDirectory(registry, app.storage);
     const queues = new QueueManager(app.storage, registry, scheduler, app.log as unknown as Logger, {
       ackTimeoutMs: opts.config.SEND_ACK_TIMEOUT_MS,
       maxAttempts: opts.config.SEND_MAX_ATTEMPTS,
-      checkGroup: (instance, sock, jid) => groups.sender(instance, sock, jid)
+      checkGroup: (instance, sock, jid) => groups.sender(instance, sock, jid),
+      mediaPathOf: sha256 => media.store.pathOf(sha256)
     });
     const { config } = opts;
     const webhooks = new WebhookManager(
@@ -108,9 +129,10 @@ export default fp(
       {
         ...instanceCommands(registry, app.storage),
         ...messageCommands(registry, app.storage, scheduler, groups),
+        ...mediaCommands(registry, app.storage, scheduler, media, signer, config.MEDIA_URL_TTL_SECONDS),
         ...chatCommands(registry, app.storage),
         ...chatSettingCommands(registry, app.storage),
-        ...queueCommands(queues),
+        ...queueCommands(queues, media),
         ...adminCommands(app.storage),
         ...webhookCommands(webhooks, registry),
         ...groupCommands(registry, groups),
@@ -127,7 +149,15 @@ export default fp(
       });
       if (removed) app.log.info({ removed }, 'pruned old events');
     };
-    const pruneTimer = setInterval(prune, 3_600_000).unref();
+    const pruneMedia = () => {
+      const removed = media.prune();
+      if (removed) app.log.info({ removed }, 'removed media past MEDIA_RETENTION_DAYS');
+    };
+    const pruneTimer = setInterval(() => {
+      prune();
+      pruneMedia();
+    }, 3_600_000).unref();
+    app.addHook('onReady', async () => pruneMedia());
     app.addHook('onReady', async () => prune());
     app.addHook('onClose', async () => clearInterval(pruneTimer));
     const admin = ensureAdminKey(app.storage, opts.config.API_KEY);
@@ -147,6 +177,8 @@ export default fp(
       queues,
       webhooks,
       versions,
+      media,
+      signer,
       start,
       get started() {
         return started;
@@ -158,6 +190,7 @@ export default fp(
     app.addHook('onClose', async () => {
       await webhooks.close();
       await queues.close();
+      await media.close();
       await registry.closeAll();
     });
   },

@@ -1,16 +1,18 @@
 import type { Static } from 'typebox';
-import type { PendingEvent, QueueMessageInput, QueueState as QueueStateSchema } from '../../protocol/index.js';
+import type { PendingEvent, QueueState as QueueStateSchema } from '../../protocol/index.js';
+import type { QueueMessage } from './queue-message.js';
 import type { QueueRow, Storage } from '../../storage/index.js';
 import { toJid } from '../commands/message-content.js';
 import type { InstanceRegistry, LiveInstance } from '../instances/instance-registry.js';
 
-type MessageInput = Static<typeof QueueMessageInput>;
+type MessageInput = QueueMessage;
 type QueueWithLists = Static<typeof QueueStateSchema>;
 
 /** The contract's `{messageType, message}` form of what a queue sends. */
 export function wireMessage(m: MessageInput): { messageType: string; message: Record<string, unknown> } {
   if ('text' in m) return { messageType: 'extendedTextMessage', message: { text: m.text } };
   if ('location' in m) return { messageType: 'locationMessage', message: { ...m.location } };
+  if ('media' in m) return { messageType: `${m.media.mediatype}Message`, message: { ...m.media } };
   return { messageType: 'contactMessage', message: { ...m.contact } };
 }
 

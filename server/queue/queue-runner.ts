@@ -1,8 +1,10 @@
 import { generateMessageIDV2, isJidGroup, type AnyMessageContent, type WASocket } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
 import type { Static } from 'typebox';
-import type { PendingEvent, QueueMessageInput, QueueOptions } from '../../protocol/index.js';
+import type { PendingEvent, QueueOptions } from '../../protocol/index.js';
+import type { QueueMessage } from './queue-message.js';
 import type { QueueRow, RecipientRow, Storage } from '../../storage/index.js';
+import { mediaContent } from '../media/media-content.js';
 import { contactContent, locationContent, lookUpNumbers, skipsNumberCheck, toJid } from '../commands/message-content.js';
 import type { InstanceRegistry, LiveInstance } from '../instances/instance-registry.js';
 import { countSend, nextDay, sendsToday } from './daily-sends.js';
@@ -13,7 +15,7 @@ import { refusalName, sendAndConfirm, TransientSendError } from './whatsapp-ack.
 import { secondsSince } from '../metrics/hub-observer.js';
 import { toErrorBody } from '../errors.js';
 
-type MessageInput = Static<typeof QueueMessageInput>;
+type MessageInput = QueueMessage;
 export type RunOptions = Static<typeof QueueOptions> & { minDelayMs: number; maxDelayMs: number };
 
 /**
@@ -38,11 +40,14 @@ export interface RunnerOptions {
    * it and may write), throwing the hub's refusal; groups are not in WhatsApp's number check.
    */
   checkGroup?(instance: string, sock: WASocket, groupJid: string): Promise<void>;
+  /** Where the media store keeps a file, for queues that send one. */
+  mediaPathOf: (sha256: string) => string;
 }
 
-function baileysContent(m: MessageInput): AnyMessageContent {
+function baileysContent(m: MessageInput, mediaPathOf: (sha256: string) => string): AnyMessageContent {
   if ('text' in m) return { text: m.text };
   if ('location' in m) return locationContent(m.location);
+  if ('media' in m) return mediaContent(m.media, { sha256: m.media.sha256, bytes: m.media.fileLength, path: mediaPathOf(m.media.sha256) }, m.media.mimetype);
   return contactContent(m.contact);
 }
 
@@ -237,7 +242,7 @@ export class QueueRunner {
     let outcome;
     const start = process.hrtime.bigint();
     try {
-      outcome = await sendAndConfirm(sock, jid, baileysContent(message), messageId, this.options.ackTimeoutMs);
+      outcome = await sendAndConfirm(sock, jid, baileysContent(message, this.options.mediaPathOf), messageId, this.options.ackTimeoutMs);
     } catch (err) {
       if (!(err instanceof TransientSendError)) throw err;
       return this.transient(inst, q, sending, attempt, err, options);

@@ -35,6 +35,8 @@ const REST: Record<CommandName, [string, string, From]> = {
   'message.sendContact': ['POST', '/message/sendContact/:instance', 'body'],
   'message.sendReaction': ['POST', '/message/sendReaction/:instance', 'body'],
   'message.sendLink': ['POST', '/message/sendLink/:instance', 'body'],
+  'message.sendMedia': ['POST', '/message/sendMedia/:instance', 'body'],
+  'media.url': ['POST', '/media/signUrl/:instance', 'body'],
   'message.delete': ['DELETE', '/chat/deleteMessageForEveryone/:instance', 'body'],
   'message.edit': ['POST', '/chat/updateMessage/:instance', 'body'],
   'message.markRead': ['POST', '/chat/markMessageAsRead/:instance', 'body'],

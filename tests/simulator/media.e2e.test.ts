@@ -164,3 +164,24 @@ test('an upload without a media_conn auth token is refused with 401 and not coun
   expect(status).toBe(401);
   expect(sim.uploads(ME).length).toBe(before);
 });
+
+test('an expired media URL answers 404; the phone uploads the file again on a media retry (updateMediaMessage)', async () => {
+  const bytes = randomBytes(33_333);
+  const mark = client.mark;
+  const res = await call('POST', `/accounts/${ME}/messages`, { from: ANA, media: { type: 'video', base64: bytes.toString('base64'), mimetype: 'video/mp4' } });
+  const upsert = await client.waitFor('messages.upsert', u => u.messages.some(m => m.key.id === res.json.messageId), { since: mark });
+  const msg = upsert.messages.find(m => m.key.id === res.json.messageId)! as Parameters<typeof downloadMediaMessage>[0];
+  const expired = await call('POST', `/accounts/${ME}/media-expire`, { messageId: res.json.messageId });
+  expect(expired).toEqual({ status: 200, json: { expired: true } });
+  await expect(downloadMediaMessage(msg, 'buffer', {})).rejects.toMatchObject({ output: { statusCode: 404 } });
+  const oldPath = msg.message!.videoMessage!.directPath;
+  // Baileys builds the new URL on the media host media_conn named, which it asks for only before an upload.
+  await client.sock.refreshMediaConn(false);
+  const updated = await client.sock.updateMediaMessage(msg);
+  expect(updated.message!.videoMessage!.directPath).not.toBe(oldPath);
+  expect(sha256(await downloadMediaMessage(updated, 'buffer', {}))).toBe(sha256(bytes));
+  // A message the phone never had: the retry is answered NOT_FOUND, which Baileys reports as 404.
+  const unknown = { ...msg, key: { ...msg.key, id: 'NOSUCHMEDIA0001' } };
+  await expect(client.sock.updateMediaMessage(unknown)).rejects.toMatchObject({ output: { statusCode: 404 } });
+  expect((await call('POST', `/accounts/${ME}/media-expire`, { messageId: 'NOSUCHMEDIA0001' })).status).toBe(404);
+});
