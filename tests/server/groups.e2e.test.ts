@@ -141,8 +141,18 @@ describe('a group the instance creates and manages', () => {
     expect(locked.data).toEqual({ groupJid: gid, announce: false, restrict: true });
     expect(sim.group(ME, gid).restrict).toBe(true);
     expect((await next('groups.update', seq, e => e.data.some(u => u.id === gid))).data).toEqual([{ id: gid, restrict: true }]);
+    seq = lastSeq();
     await call('socket.io', 'group.settings', { groupJid: gid, action: 'unlocked' });
-    await waitUntil(() => !sim.group(ME, gid).restrict);
+    expect(sim.group(ME, gid).restrict).toBe(false);
+    await next('groups.update', seq, e => e.data.some(u => u.id === gid && u.restrict === false));
+
+    seq = lastSeq();
+    expect((await call('rest', 'group.settings', { groupJid: gid, action: 'announcement' })).data).toEqual({ groupJid: gid, announce: true, restrict: false });
+    expect(sim.group(ME, gid).announce).toBe(true);
+    expect((await next('groups.update', seq, e => e.data.some(u => u.id === gid))).data).toEqual([{ id: gid, announce: true }]);
+    await call('websocket', 'group.settings', { groupJid: gid, action: 'not_announcement' });
+    expect(sim.group(ME, gid).announce).toBe(false);
+    await next('groups.update', seq, e => e.data.some(u => u.id === gid && u.announce === false));
   });
 
   test('invite code: get answers the simulator’s code as a link, revoke replaces it', async () => {
