@@ -4,6 +4,7 @@ import { Chat, Contact } from './events-chat.js';
 import { MessageItem } from './events-message.js';
 import { GroupCommandSchemas } from './commands-group.js';
 import { WebhookCommandSchemas } from './commands-webhook.js';
+import { ProxyUrl, SettingsCommandSchemas } from './commands-settings.js';
 
 /** An instance's state as the API reports it (`qr`: waiting for a scan). */
 export const InstanceStateName = Type.Enum(['connecting', 'qr', 'open', 'close', 'refused']);
@@ -20,7 +21,9 @@ export const InstanceInfo = Type.Object({
   /** Milliseconds since the epoch of the instance's last stored event since the hub started; null before one. */
   lastEventAt: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
   /** Milliseconds since the epoch of the last message WhatsApp took from it since the hub started; null before one. */
-  lastSendAt: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])
+  lastSendAt: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+  /** The WhatsApp Web version its current (or last) connection announced, e.g. "2.3000.1043857760"; null before the first. */
+  waVersion: Type.Union([Type.String(), Type.Null()])
 });
 
 const OnInstance = Type.Object({ instance: InstanceName }, { additionalProperties: false });
@@ -45,7 +48,7 @@ const Text = Type.String({ minLength: 1, maxLength: 65536 });
 const BaseCommandSchemas = {
   /** Creates an instance; answers its own token, shown only this once. */
   'instance.create': {
-    args: Type.Object({ instanceName: InstanceName }, { additionalProperties: false }),
+    args: Type.Object({ instanceName: InstanceName, proxy: Type.Optional(ProxyUrl) }, { additionalProperties: false }),
     result: Type.Object({ instance: InstanceInfo, token: Type.String() })
   },
   /** Lists instances (an instance token sees only its own). */
@@ -347,7 +350,7 @@ export const AdminCommandSchemas = {
  * Every command, by name: its arguments and its result. REST routes, Socket.IO
  * acknowledgements and WebSocket frames all call these through one command layer.
  */
-export const CommandSchemas = { ...BaseCommandSchemas, ...QueueCommandSchemas, ...AdminCommandSchemas, ...WebhookCommandSchemas, ...GroupCommandSchemas };
+export const CommandSchemas = { ...BaseCommandSchemas, ...QueueCommandSchemas, ...AdminCommandSchemas, ...WebhookCommandSchemas, ...GroupCommandSchemas, ...SettingsCommandSchemas };
 
 export type CommandName = keyof typeof CommandSchemas;
 export const COMMAND_NAMES = Object.keys(CommandSchemas) as CommandName[];

@@ -37,6 +37,19 @@ export const StatusBroadcastData = MessageItem;
 /** messages.set: messages loaded from history (the first sync and on-demand fetches), in batches. */
 export const MessagesSetData = Type.Array(MessageItem);
 
+/**
+ * Beside `data` in a `messages.set` envelope: which history chunk the batch came from.
+ * `data` stays the map's array; this is an addition to the envelope, like `seq`.
+ */
+export const HistoryProgress = Type.Object({
+  /** WhatsApp's kind of history: INITIAL_BOOTSTRAP, RECENT, FULL, ON_DEMAND... */
+  syncType: Type.String(),
+  /** How far WhatsApp says the whole sync is, 0 to 100; null when it does not say. */
+  progress: Type.Union([Type.Integer({ minimum: 0, maximum: 100 }), Type.Null()]),
+  /** True for the first chunk the account ever received (the newest history); null for on-demand fetches. */
+  isLatest: Type.Union([Type.Boolean(), Type.Null()])
+});
+
 export const MESSAGE_STATUSES = ['PENDING', 'SERVER_ACK', 'DELIVERY_ACK', 'READ', 'PLAYED', 'ERROR'] as const;
 
 const UpdatedMessage = Type.Object({ messageId: MessageId, wuid: Jid, fromMe: Type.Boolean() });

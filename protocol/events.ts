@@ -4,7 +4,8 @@ import { InstanceRef } from './common.js';
 import { ChatsDeleteData, ChatsSetData, ChatsUpdateData, ContactsSetData, ContactsUpdateData, ContactsUpsertData, PresenceUpdateData } from './events-chat.js';
 import { GroupParticipantsUpdateData, GroupsUpdateData, GroupsUpsertData } from './events-group.js';
 import { ConnectionUpdateData, QrcodeUpdatedData } from './events-instance.js';
-import { MessagesDeleteData, MessagesSetData, MessagesUpdateData, NewMessageData, StatusBroadcastData } from './events-message.js';
+import { CallData } from './events-call.js';
+import { HistoryProgress, MessagesDeleteData, MessagesSetData, MessagesUpdateData, NewMessageData, StatusBroadcastData } from './events-message.js';
 import {
   DeletedQueueData,
   PausedQueueData,
@@ -54,6 +55,8 @@ export const EventDataSchemas = {
   'groups.update': GroupsUpdateData,
   /** Members added to, removed from, promoted or demoted in a group. */
   'group-participants.update': GroupParticipantsUpdateData,
+  /** A call offered to the account, or what became of it (rejected by the hub with `rejectCalls`). */
+  call: CallData,
   /** A bulk send begins. */
   'send.message:START': SendStartData,
   /** A bulk send handled one recipient. */
@@ -83,15 +86,19 @@ export const envelopeSchema = <N extends EventName>(name: N) =>
     /** Per instance, strictly increasing, persisted: resume after the last one seen. */
     seq: Type.Integer({ minimum: 1 }),
     /** Milliseconds since the epoch when the hub emitted it. */
-    timestamp: Type.Integer({ minimum: 0 })
+    timestamp: Type.Integer({ minimum: 0 }),
+    ...(name === 'messages.set' ? { history: Type.Optional(HistoryProgress) } : {})
   });
 
+/** The envelope fields only some events have: `history` beside a `messages.set` batch. */
+type EnvelopeExtra<K extends EventName> = K extends 'messages.set' ? { history?: Static<typeof HistoryProgress> } : {};
+
 export type EventEnvelope<N extends EventName = EventName> = {
-  [K in N]: { event: K; instance: Static<typeof InstanceRef>; data: EventData<K>; seq: number; timestamp: number };
+  [K in N]: { event: K; instance: Static<typeof InstanceRef>; data: EventData<K>; seq: number; timestamp: number } & EnvelopeExtra<K>;
 }[N];
 
 /** An event before the log gives it its `seq`. */
-export type PendingEvent<N extends EventName = EventName> = { [K in N]: { event: K; data: EventData<K> } }[N];
+export type PendingEvent<N extends EventName = EventName> = { [K in N]: { event: K; data: EventData<K> } & EnvelopeExtra<K> }[N];
 
 const validators = new Map(EVENT_NAMES.map(name => [name, Compile(envelopeSchema(name))]));
 

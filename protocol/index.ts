@@ -8,3 +8,5 @@ export * from './events.js';
 export * from './commands.js';
 export * from './commands-webhook.js';
 export * from './commands-group.js';
+export * from './commands-settings.js';
+export * from './events-call.js';

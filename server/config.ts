@@ -39,6 +39,13 @@ export const ConfigSchema = Type.Object({
   WEBHOOK_BACKOFF_MAX_MS: Type.Integer({ minimum: 1, default: 600_000, description: 'the longest retry delay of a webhook' }),
   WEBHOOK_ALLOW_PRIVATE: Type.Boolean({ default: false, description: 'let instance tokens point webhooks at loopback, private and link-local addresses' }),
   WA_WS_URL: Type.Optional(Type.String({ pattern: '^wss?://', description: "WhatsApp's WebSocket URL (Baileys' default when unset)" })),
+  WA_VERSION: Type.Optional(Type.String({ pattern: '^\\d+\\.\\d+\\.\\d+$', description: 'the WhatsApp Web version to announce (e.g. 2.3000.1043857760); no lookup when set' })),
+  WA_VERSION_URL: Type.String({
+    pattern: '^https?://',
+    default: 'https://web.whatsapp.com/sw.js',
+    description: 'where the current WhatsApp Web version is looked up, at boot and after WhatsApp refuses a version (405)'
+  }),
+  WA_VERSION_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 3000, description: 'how long the version lookup may take before the known version is used' }),
   WA_ROOT_PUBLIC_KEY: Type.Optional(
     Type.String({ pattern: '^[0-9a-fA-F]{64}$', description: "hex root key handed to Baileys' certificate check, which Baileys 7.0.0-rc14 does not enforce" })
   )

@@ -12,6 +12,7 @@ import {
   type Companion,
   type ContactSpec,
   type HistorySpec,
+  type SimCall,
   type OutboxEntry,
   type Phone,
   type StanzaBuilder
@@ -42,6 +43,8 @@ export class SimAccount {
   readonly groups = new Map<string, SimGroup>();
   readonly clientReceipts: ClientReceipt[] = [];
   readonly clientPresence: ClientPresence[] = [];
+  /** Calls offered to the account, newest last, with the client's answer. */
+  readonly calls: SimCall[] = [];
   private readonly contacts = new Map<Phone, SimContact>();
   private readonly contactsByLid = new Map<string, SimContact>();
   /** Numbers as typed → the phone of the JID WhatsApp knows them under. */

@@ -18,11 +18,12 @@ import {
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { SimAccount } from './account.js';
-import { historySync, phoneMessage, presenceNode } from './inbound-stanzas.js';
+import { fullHistorySync, historySync, phoneMessage, presenceNode } from './inbound-stanzas.js';
 import { answerIq } from './iq-router.js';
 import type { ClientLink, Companion, StanzaBuilder } from './model.js';
 import { frame, FrameReader, NoiseResponder } from './noise-responder.js';
 import { receiveFromClient } from './outbound.js';
+import type { MediaServer } from './media-server.js';
 
 /** What a connection needs from the simulator that owns it. */
 export interface ConnectionHost {
@@ -34,6 +35,9 @@ export interface ConnectionHost {
   registerCodePairing(phone: string, conn: ClientConnection): void;
   releaseRefs(conn: ClientConnection): void;
   pictureUrl(phone: string): string;
+  readonly media: MediaServer;
+  /** Whether a client of this WhatsApp Web version is let in (older ones are refused with 405). */
+  accepts(version: readonly number[]): boolean;
 }
 
 /** A client that asked to pair by code: what it sent in `companion_hello`, and what the phone answered. */
@@ -53,6 +57,8 @@ interface Registration {
   registrationId: number;
   identityKey: Buffer;
   signedPreKey: { keyId: number; publicKey: Buffer; signature: Buffer };
+  /** The client's DeviceProps asked for the whole history rather than the recent one. */
+  fullSync: boolean;
 }
 
 /** What WhatsApp sends a device that was unlinked from the phone (Baileys: 401 logged out). */
@@ -196,7 +202,8 @@ export class ClientConnection implements ClientLink {
       noiseKey: this.clientStatic,
       peer: `${account.phone}_${deviceId}_${randomBytes(4).toString('hex')}`,
       historySent: false,
-      bundle: { ...registration, preKeys: [] }
+      fullSync: registration.fullSync,
+      bundle: { registrationId: registration.registrationId, identityKey: registration.identityKey, signedPreKey: registration.signedPreKey, preKeys: [] }
     };
     this.log.info({ phone: account.phone, deviceId }, 'paired');
     // As WhatsApp does: the paired client must reconnect and log in.
@@ -343,6 +350,14 @@ export class ClientConnection implements ClientLink {
   }
 
   private onClientPayload(payload: proto.ClientPayload): void {
+    const app = payload.userAgent?.appVersion;
+    const version = [app?.primary ?? 0, app?.secondary ?? 0, app?.tertiary ?? 0];
+    if (!this.host.accepts(version)) {
+      // What WhatsApp answers a client whose version it retired; Baileys ends with that status.
+      this.log.info({ version: version.join('.') }, 'client version too old; refusing with 405');
+      this.close({ tag: 'failure', attrs: { reason: '405', location: 'sim' } });
+      return;
+    }
     const pairing = payload.devicePairingData;
     if (pairing) {
       this.registration = {
@@ -352,7 +367,8 @@ export class ClientConnection implements ClientLink {
           keyId: readBigEndian(pairing.eSkeyId ?? new Uint8Array()),
           publicKey: Buffer.from(pairing.eSkeyVal ?? []),
           signature: Buffer.from(pairing.eSkeySig ?? [])
-        }
+        },
+        fullSync: !!(pairing.deviceProps?.length && proto.DeviceProps.decode(pairing.deviceProps).requireFullSync)
       };
       for (let i = 0; i < this.host.qrRefs; i++) this.refs.push(`2@${randomBytes(24).toString('base64')}`);
       this.host.registerRefs(this.refs, this);
@@ -398,6 +414,7 @@ export class ClientConnection implements ClientLink {
       // The key first: the history sync makes Baileys fetch app state, which it can only read with the key.
       await this.sendBuilt(phoneMessage(account, account.appState.keyShare()));
       for (const message of historySync(account)) await this.sendBuilt(phoneMessage(account, message));
+      if (this.companion.fullSync) for (const message of fullHistorySync(account)) await this.sendBuilt(phoneMessage(account, message));
     }
   }
 
@@ -423,6 +440,7 @@ export class ClientConnection implements ClientLink {
             account,
             companion: this.linked,
             pictureUrl: phone => this.host.pictureUrl(phone),
+            mediaConn: () => this.host.media.mediaConn(account.phone),
             onActive: () => void this.onActive(),
             onRemoveCompanion: () => {
               account.unlink();
@@ -432,7 +450,7 @@ export class ClientConnection implements ClientLink {
         );
         return;
       case 'message':
-        await receiveFromClient(account, this.linked, node, n => this.send(n));
+        await receiveFromClient(account, this.linked, node, n => this.send(n), this.host.media);
         return;
       case 'receipt': {
         const ids = [node.attrs.id ?? '', ...itemIds(node)];
@@ -448,6 +466,9 @@ export class ClientConnection implements ClientLink {
         return;
       case 'presence':
         this.onPresence(account, node);
+        return;
+      case 'call':
+        this.onCall(account, node);
         return;
       case 'chatstate': {
         const state = Array.isArray(node.content) ? node.content[0] : undefined;
@@ -467,6 +488,14 @@ export class ClientConnection implements ClientLink {
       return;
     }
     account.clientPresence.push({ to: null, state: node.attrs.type ?? 'available', timestamp: Date.now() });
+  }
+
+  /** The client answers a call offer; a `<reject>` is recorded on the call and acknowledged (Baileys awaits it). */
+  private onCall(account: SimAccount, node: BinaryNode): void {
+    const reject = getBinaryNodeChild(node, 'reject');
+    const call = reject ? account.calls.find(c => c.id === reject.attrs['call-id']) : undefined;
+    if (call && call.rejectedAt === null) call.rejectedAt = Date.now();
+    this.send({ tag: 'ack', attrs: { class: 'call', id: node.attrs.id ?? '', from: node.attrs.to ?? '', ...(reject ? { type: 'reject' } : {}) } });
   }
 
   private detach(): void {

@@ -7,7 +7,7 @@ const Phone = Type.String({ pattern: '^\\d{6,15}$', description: 'digits only' }
 const PhoneParams = Type.Object({ phone: Phone });
 const Text = Type.String({ minLength: 1, maxLength: 65_536 });
 
-/** Control routes for what a contact or the own phone does beyond plain texts: edits, pictures, sends from the phone. */
+/** Control routes for what a contact or the own phone does beyond plain texts: edits, pictures, calls, sends from the phone. */
 export function registerContactRoutes(app: FastifyInstance, sim: WhatsAppSimulator): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   api.post(
@@ -18,6 +18,10 @@ export function registerContactRoutes(app: FastifyInstance, sim: WhatsAppSimulat
   api.post('/accounts/:phone/picture', { schema: { params: PhoneParams, body: Type.Object({ from: Phone, picture: Type.Boolean() }) } }, async req =>
     sim.changePicture(req.params.phone, req.body.from, req.body.picture)
   );
+  api.post('/accounts/:phone/call', { schema: { params: PhoneParams, body: Type.Object({ from: Phone, isVideo: Type.Optional(Type.Boolean()) }, { additionalProperties: false }) } }, async req =>
+    sim.call(req.params.phone, req.body.from, req.body.isVideo ?? false)
+  );
+  api.get('/accounts/:phone/calls', { schema: { params: PhoneParams } }, async req => sim.calls(req.params.phone));
   api.post('/accounts/:phone/phone-messages', { schema: { params: PhoneParams, body: Type.Object({ to: Phone, text: Text }) } }, async req =>
     sim.sendFromPhone(req.params.phone, req.body.to, req.body.text)
   );

@@ -37,6 +37,7 @@ const config = loadConfig({
   API_KEY: adminKey,
   LOG_LEVEL: logger.level,
   WA_WS_URL: sim.url,
+  WA_VERSION_URL: sim.versionUrl,
   WA_ROOT_PUBLIC_KEY: sim.rootPublicKeyHex
 });
 const app = await buildApp({ config, logger });

@@ -11,7 +11,7 @@ export function contactMessage(
   contact: SimContact,
   message: proto.IMessage,
   id: string,
-  opts: { status?: boolean; plaintext?: boolean } = {}
+  opts: { status?: boolean; plaintext?: boolean; group?: string } = {}
 ): StanzaBuilder {
   return async (companion: Companion) => {
     // <plaintext> is what WhatsApp uses for newsletters; Baileys accepts it from anyone,
@@ -23,9 +23,13 @@ export function contactMessage(
     const sender = lid ? contact.lidJid : contact.pnJid;
     // The alternate JID lets Baileys learn the LID mapping without a usync round trip.
     const alt: Record<string, string> = lid ? { sender_pn: contact.pnJid, addressing_mode: 'lid' } : { sender_lid: contact.lidJid };
-    const attrs: Record<string, string> = opts.status
+    // A status or a group message comes from its chat, with the contact as participant. The
+    // text goes pairwise-encrypted to the client (as WhatsApp sends a sender-key
+    // distribution), which Baileys decrypts with the participant's session.
+    const chat = opts.status ? 'status@broadcast' : opts.group;
+    const attrs: Record<string, string> = chat
       ? {
-          from: 'status@broadcast',
+          from: chat,
           participant: sender,
           ...(lid ? { participant_pn: contact.pnJid, addressing_mode: 'lid' } : { participant_lid: contact.lidJid })
         }
@@ -84,7 +88,7 @@ const historyNotification = (sync: proto.IHistorySync): proto.IMessage => ({
     historySyncNotification: {
       syncType: sync.syncType,
       chunkOrder: sync.chunkOrder ?? 0,
-      progress: 100,
+      progress: sync.progress ?? 100,
       // Inline payloads need no media download, which has no server here.
       initialHistBootstrapInlinePayload: deflateSync(proto.HistorySync.encode(sync).finish())
     }
@@ -140,6 +144,46 @@ export function historySync(account: SimAccount): proto.IMessage[] {
   ];
 }
 
+/**
+ * The full history a client asked for at pairing: the account's `older` messages in FULL
+ * chunks, oldest chunk last as WhatsApp sends them, each with the sync's progress so far.
+ */
+export function fullHistorySync(account: SimAccount): proto.IMessage[] {
+  const older = account.history.older ?? [];
+  const size = Math.max(1, account.history.fullChunkSize ?? 50);
+  const chunks: (typeof older)[] = [];
+  for (let i = 0; i < older.length; i += size) chunks.push(older.slice(i, i + size));
+  const now = Math.floor(Date.now() / 1000);
+  return chunks.map((chunk, i) => {
+    const byChat = new Map<string, typeof chunk>();
+    for (const m of chunk) byChat.set(m.chat, [...(byChat.get(m.chat) ?? []), m]);
+    const conversations: proto.IConversation[] = [...byChat].map(([phone, messages]) => {
+      const contact = account.contact(phone);
+      const jid = `${phone}@s.whatsapp.net`;
+      return {
+        id: jid,
+        lidJid: contact?.lidJid,
+        pnJid: jid,
+        messages: messages.map((m, j) => ({
+          message: {
+            key: { remoteJid: jid, fromMe: m.fromMe ?? false, id: m.id ?? newMessageId() },
+            message: { conversation: m.text },
+            messageTimestamp: m.timestamp ?? now - 86_400 - j,
+            pushName: m.fromMe ? account.pushName : contact?.pushName,
+            status: m.fromMe ? proto.WebMessageInfo.Status.READ : proto.WebMessageInfo.Status.DELIVERY_ACK
+          }
+        }))
+      };
+    });
+    return historyNotification({
+      syncType: proto.HistorySync.HistorySyncType.FULL,
+      conversations,
+      progress: Math.round((100 * (i + 1)) / chunks.length),
+      chunkOrder: i + 2
+    });
+  });
+}
+
 /** Presence or chat state of a contact, as WhatsApp pushes it. */
 export function presenceNode(contact: SimContact): BinaryNode {
   const { state, lastSeen } = contact.presence;
@@ -151,4 +195,29 @@ export function presenceNode(contact: SimContact): BinaryNode {
       ? { tag: 'composing', attrs: { media: 'audio' } }
       : { tag: state === 'composing' ? 'composing' : 'paused', attrs: {} };
   return { tag: 'chatstate', attrs: { from }, content: [child] };
+}
+
+/**
+ * A call offer from a contact, as WhatsApp pushes it: `<call>` around an `<offer>` naming
+ * the call and its creator (LID-addressed contacts come as their LID with `caller_pn`).
+ * Baileys emits it as a `call` event with status `offer` and acks it.
+ */
+export function callOffer(contact: SimContact, callId: string, isVideo: boolean): StanzaBuilder {
+  return async () => {
+    const lid = contact.addressing === 'lid';
+    const creator = lid ? contact.lidJid : contact.pnJid;
+    const media: BinaryNode[] = [{ tag: 'audio', attrs: { enc: 'opus', rate: '16000' } }];
+    if (isVideo) media.push({ tag: 'video', attrs: { enc: 'vp8', dec: 'vp8', orientation: '0', screen_width: '1080', screen_height: '1920', device_orientation: '0' } });
+    return {
+      tag: 'call',
+      attrs: { from: creator, id: newMessageId(), t: nowSeconds(), notify: contact.pushName },
+      content: [
+        {
+          tag: 'offer',
+          attrs: { 'call-id': callId, 'call-creator': creator, ...(lid ? { caller_pn: contact.pnJid } : {}) },
+          content: media
+        }
+      ]
+    };
+  };
 }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { BinaryNode } from '@whiskeysockets/baileys';
 import type { ContactCard } from './contact-cards.js';
+import type { OutboxMedia } from './media-messages.js';
 import { SignalDevice, type ClientBundle } from './signal-device.js';
 
 /** A phone number as digits only, e.g. "5531900000001". */
@@ -55,6 +56,13 @@ export interface HistorySpec {
   /** Chats sent in the initial history sync; by default one per contact on WhatsApp. */
   chats?: HistoryChatSpec[];
   messages?: HistoryMessageSpec[];
+  /**
+   * Older messages the phone sends only to a client that asked for the full history at
+   * pairing (Baileys' `syncFullHistory`): FULL chunks after the initial one, each with its progress.
+   */
+  older?: HistoryMessageSpec[];
+  /** Messages per FULL chunk (default 50). */
+  fullChunkSize?: number;
 }
 
 export interface AccountSpec {
@@ -80,6 +88,10 @@ export interface OutboxEntry {
   group?: string;
   /** A group send: the members whose phones decrypted it. */
   participants?: Phone[];
+  /** For a media message: what the contact downloaded and decrypted. */
+  media?: OutboxMedia;
+  /** The contact could not download or decrypt the media (the reason). */
+  mediaError?: string;
   /**
    * A group send: former members who could decrypt it with the sender key they kept,
    * had it reached them (WhatsApp routes it only to members). Empty once the sender
@@ -94,6 +106,18 @@ export interface ClientReceipt {
   type: string;
   ids: string[];
   timestamp: number;
+}
+
+/** A call a contact offered the account, and what the client answered. */
+export interface SimCall {
+  id: string;
+  /** The caller's phone. */
+  from: Phone;
+  isVideo: boolean;
+  /** Milliseconds. */
+  offeredAt: number;
+  /** When the client rejected it (milliseconds); null while it rings unanswered. */
+  rejectedAt: number | null;
 }
 
 /** A presence or chat state the client sent. */
@@ -111,6 +135,8 @@ export interface Companion {
   /** libsignal address the simulated devices use for this client. */
   peer: string;
   historySent: boolean;
+  /** The client asked for the full history when it registered (`DeviceProps.requireFullSync`). */
+  fullSync: boolean;
 }
 
 /** Builds a stanza when it is delivered, so encryption happens against the live client's keys. */

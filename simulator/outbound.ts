@@ -3,6 +3,8 @@ import type { SimAccount } from './account.js';
 import { contactCardsOf } from './contact-cards.js';
 import { receiveGroupFromClient } from './group-messages.js';
 import { contactReceipt } from './inbound-stanzas.js';
+import { receiveMedia } from './media-messages.js';
+import type { MediaServer } from './media-server.js';
 import type { Companion, SimContact } from './model.js';
 
 const textOf = (message: proto.IMessage): string | null =>
@@ -25,7 +27,13 @@ function ackLost(account: SimAccount, to: string): boolean {
  * names (a contact, or the own phone's `deviceSentMessage`), records what each
  * contact received in the outbox, acks it, and answers with the contact's receipts.
  */
-export async function receiveFromClient(account: SimAccount, companion: Companion, stanza: BinaryNode, send: (n: BinaryNode) => void): Promise<void> {
+export async function receiveFromClient(
+  account: SimAccount,
+  companion: Companion,
+  stanza: BinaryNode,
+  send: (n: BinaryNode) => void,
+  media: MediaServer
+): Promise<void> {
   const id = stanza.attrs.id ?? '';
   const to = stanza.attrs.to ?? '';
   if (isJidGroup(to)) return receiveGroupSend(account, companion, stanza, send);
@@ -50,6 +58,11 @@ export async function receiveFromClient(account: SimAccount, companion: Companio
     const repeat = contact.surfaced.has(id);
     contact.surfaced.add(id);
     const cards = contactCardsOf(message);
+    // A repeat is not downloaded again: the contact already has the file.
+    const got = repeat ? undefined : await receiveMedia(media, message).then(
+      m => (m ? { media: m } : {}),
+      (err: Error) => ({ mediaError: err.message })
+    );
     account.outbox.push({
       id,
       to,
@@ -57,7 +70,8 @@ export async function receiveFromClient(account: SimAccount, companion: Companio
       message: proto.Message.toObject(message, { longs: Number, bytes: String, defaults: false }) as Record<string, unknown>,
       timestamp: Date.now(),
       repeat,
-      ...(cards ? { contacts: cards } : {})
+      ...(cards ? { contacts: cards } : {}),
+      ...got
     });
     reached.push(contact);
   }

@@ -1,5 +1,8 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Curve, proto, type KeyPair } from '@whiskeysockets/baileys';
+import { BAILEYS_VERSION } from './baileys-version.js';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { SimAccount } from './account.js';
@@ -7,7 +10,7 @@ import { serverSyncNotification } from './app-state.js';
 import { toModification, type PhoneAction } from './phone-actions.js';
 import { ClientConnection, LOGGED_OUT } from './client-connection.js';
 import { editMessage, phoneSentMessage, pictureNotification } from './contact-actions.js';
-import { contactMessage, contactReceipt, presenceNode } from './inbound-stanzas.js';
+import { callOffer, contactMessage, contactReceipt, presenceNode } from './inbound-stanzas.js';
 import { memberGroupMessage, rotateSenderKeys } from './group-messages.js';
 import {
   changeParticipants,
@@ -19,6 +22,8 @@ import {
   SimGroup,
   type ParticipantAction
 } from './groups.js';
+import { contactMediaMessage, SIM_MEDIA_TYPES, type SimMediaSpec } from './media-messages.js';
+import { MediaServer, type UploadRecord } from './media-server.js';
 import {
   isPhone,
   newMessageId,
@@ -29,6 +34,7 @@ import {
   type Phone,
   type Presence,
   type ReceiptMode,
+  type SimCall,
   type SimContact
 } from './model.js';
 import { SIM_ROOT_PUBLIC_KEY_HEX } from './root-key.js';
@@ -45,10 +51,27 @@ export interface SimulatorOptions {
   receiptDelayMs?: number;
   /** Base URL for profile pictures (the control API serves them); set by the control server. */
   pictureBaseUrl?: string;
+  /**
+   * The oldest WhatsApp Web version let in (`[2, 3000, revision]`): an older client is
+   * refused with `<failure reason="405">`, as WhatsApp does once a version is retired.
+   * None by default.
+   */
+  minVersion?: WaVersion;
+  /** The version the version document (`versionUrl`) announces; `minVersion`, else Baileys' own, by default. */
+  latestVersion?: WaVersion;
   logger?: Logger;
 }
 
 export type KickReason = 'logout' | 'replaced' | 'restart' | 'drop';
+
+/** A WhatsApp Web version as Baileys writes it: `[major, minor, revision]`. */
+export type WaVersion = [number, number, number];
+
+/** Orders two versions: negative when `a` is older. */
+export const compareVersions = (a: readonly number[], b: readonly number[]): number => {
+  for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) - (b[i] ?? 0);
+  return 0;
+};
 
 /** A refused simulator operation, with the HTTP status the control API answers. */
 export class SimulatorError extends Error {
@@ -79,34 +102,84 @@ export class WhatsAppSimulator {
   private readonly serverStatic: KeyPair = Curve.generateKeyPair();
   private readonly autoContacts: boolean;
   private wss?: WebSocketServer;
+  private http?: Server;
+  /** Versions older than this are refused with 405; undefined lets every version in. */
+  minVersion?: WaVersion;
+  latestVersion?: WaVersion;
+  /** How often the version document was fetched (the hub looks it up at boot and after a 405). */
+  versionFetches = 0;
   private readonly connections = new Set<ClientConnection>();
+  /** WhatsApp's media hosts: HTTPS uploads and downloads with the test CA's certificate. */
+  readonly media: MediaServer;
 
   constructor(private readonly options: SimulatorOptions = {}) {
     this.logger = options.logger ?? pino({ level: 'silent' });
     this.qrRefs = options.qrRefs ?? 6;
     this.autoContacts = options.autoContacts ?? true;
     this.pictureBaseUrl = options.pictureBaseUrl ?? 'http://127.0.0.1/pictures';
+    this.media = new MediaServer(options.host ?? '127.0.0.1');
+    this.minVersion = options.minVersion;
+    this.latestVersion = options.latestVersion;
+  }
+
+  /**
+   * Where the current version is published, in the form of WhatsApp Web's `sw.js`
+   * (`"client_revision":N`), which is what Baileys' version lookup reads.
+   */
+  get versionUrl(): string {
+    const address = this.http?.address() as AddressInfo | undefined;
+    if (!address) throw new Error('simulator not started');
+    return `http://${this.options.host ?? '127.0.0.1'}:${address.port}/sw.js`;
+  }
+
+  /** The version the document announces now. */
+  get announcedVersion(): WaVersion {
+    return this.latestVersion ?? this.minVersion ?? ([...BAILEYS_VERSION] as WaVersion);
+  }
+
+  /** WhatsApp retires old versions: from now on clients older than `min` are refused (405), and the document announces `latest`. */
+  setVersions(min: WaVersion | undefined, latest?: WaVersion): void {
+    this.minVersion = min;
+    this.latestVersion = latest;
+  }
+
+  /** A client version the simulator lets in. */
+  accepts(version: readonly number[]): boolean {
+    return !this.minVersion || compareVersions(version, this.minVersion) >= 0;
   }
 
   /** The WhatsApp WebSocket URL a client is given (Baileys' `waWebSocketUrl`). */
   get url(): string {
-    const address = this.wss?.address() as AddressInfo | undefined;
+    const address = this.http?.address() as AddressInfo | undefined;
     if (!address) throw new Error('simulator not started');
     return `ws://${this.options.host ?? '127.0.0.1'}:${address.port}/ws/chat`;
   }
 
   async start(): Promise<this> {
-    const wss = new WebSocketServer({ host: this.options.host ?? '127.0.0.1', port: this.options.port ?? 0 });
-    await new Promise<void>((resolve, reject) => {
-      wss.once('listening', resolve);
-      wss.once('error', reject);
+    // One port for the WebSocket and the version document, as web.whatsapp.com serves both.
+    const http = createServer((req, res) => {
+      if (req.method === 'GET' && req.url?.split('?')[0] === '/sw.js') {
+        this.versionFetches++;
+        const [, , revision] = this.announcedVersion;
+        res.writeHead(200, { 'content-type': 'application/javascript' });
+        res.end(`self.__swData=JSON.parse(/*BTDS*/"{\\"dynamic_data\\":{\\"SiteData\\":{\\"client_revision\\":${revision},\\"server_revision\\":${revision}}}}");`);
+        return;
+      }
+      res.writeHead(404).end();
     });
+    const wss = new WebSocketServer({ server: http });
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
+    });
+    this.http = http;
     wss.on('connection', ws => {
       const conn = new ClientConnection(ws, this, this.serverStatic);
       this.connections.add(conn);
       ws.on('close', () => this.connections.delete(conn));
     });
     this.wss = wss;
+    await this.media.start();
     this.logger.info({ url: this.url }, 'simulator listening');
     return this;
   }
@@ -116,6 +189,11 @@ export class WhatsAppSimulator {
     const wss = this.wss;
     this.wss = undefined;
     if (wss) await new Promise<void>(resolve => wss.close(() => resolve()));
+    await this.media.stop();
+    const http = this.http;
+    // Keep-alive connections from version lookups would hold the port open for seconds.
+    http?.closeAllConnections();
+    if (http) await new Promise<void>(resolve => http.close(() => resolve()));
   }
 
   // --- ConnectionHost ---
@@ -206,6 +284,23 @@ export class WhatsAppSimulator {
     return { messageId: id };
   }
 
+  /** Contact `from` uploads a file and sends it (image, video, audio or voice note, document, sticker). */
+  async sendMedia(phone: Phone, from: Phone, spec: SimMediaSpec): Promise<{ messageId: string }> {
+    const account = this.account(phone);
+    const contact = this.contactOf(account, from);
+    if (!SIM_MEDIA_TYPES.includes(spec.type)) throw new SimulatorError(400, `media type must be one of ${SIM_MEDIA_TYPES.join(', ')}`);
+    if (!spec.base64) throw new SimulatorError(400, 'media base64 is empty');
+    const id = newMessageId();
+    await account.deliver(contactMessage(contact, await contactMediaMessage(this.media, spec), id));
+    return { messageId: id };
+  }
+
+  /** Uploads the account's client made to the media host, in order. */
+  uploads(phone: Phone): UploadRecord[] {
+    this.account(phone);
+    return this.media.uploadsOf(phone);
+  }
+
   /** Contact `from` posts a text status (status@broadcast). */
   async postStatus(phone: Phone, from: Phone, text: string): Promise<{ messageId: string }> {
     const account = this.account(phone);
@@ -253,6 +348,21 @@ export class WhatsAppSimulator {
     const id = newMessageId();
     await account.deliver(phoneSentMessage(account, this.contactOf(account, to), text, id));
     return { messageId: id };
+  }
+
+  /** Contact `from` calls the account; the client hears the offer now or at its next login. */
+  async call(phone: Phone, from: Phone, isVideo: boolean): Promise<{ callId: string }> {
+    const account = this.account(phone);
+    const contact = this.contactOf(account, from);
+    const callId = randomBytes(16).toString('hex').toUpperCase();
+    account.calls.push({ id: callId, from: contact.phone, isVideo, offeredAt: Date.now(), rejectedAt: null });
+    await account.deliver(callOffer(contact, callId, isVideo));
+    return { callId };
+  }
+
+  /** Calls offered to the account, with whether the client rejected each. */
+  calls(phone: Phone): SimCall[] {
+    return this.account(phone).calls.map(c => ({ ...c }));
   }
 
   /** Contact `from` changes presence; pushed only if the client is there now, as presence is not stored. */

@@ -6,6 +6,7 @@ import { storeHealth, type StoreHealth } from './store-health.js';
 import { eventLog, type EventLog } from './event-log.js';
 import { groupsRepository, type GroupsRepository } from './groups-repository.js';
 import { instancesRepository, type InstancesRepository } from './instances-repository.js';
+import { instanceSettingsRepository, type InstanceSettingsRepository } from './instance-settings-repository.js';
 import { messagesRepository, type MessagesRepository } from './messages-repository.js';
 import { queuesRepository, type QueuesRepository } from './queues-repository.js';
 import { sendsRepository, type SendsRepository } from './sends-repository.js';
@@ -23,6 +24,7 @@ export { storeHealth, storeProblemOf, type StoreHealth, type StoreProblem } from
 export { groupsRepository, type GroupsRepository } from './groups-repository.js';
 export { eventLog, type AppendedEvent, type EventLog, type LoggedEvent, type PayloadBuilder, type PruneOptions } from './event-log.js';
 export { instancesRepository, type InstanceRow, type InstancesRepository, type NewInstance } from './instances-repository.js';
+export { instanceSettingsRepository, type InstanceSettingsRepository } from './instance-settings-repository.js';
 export {
   messagesRepository,
   type MessageCursor,
@@ -43,6 +45,8 @@ export type { InstanceId, Jid, MessageId } from './types.js';
 export interface Storage {
   db: Database;
   instances: InstancesRepository;
+  /** Per-instance settings (calls, ignores, presence, history, proxy). */
+  instanceSettings: InstanceSettingsRepository;
   settings: SettingsRepository;
   chats: ChatsRepository;
   contacts: ContactsRepository;
@@ -67,6 +71,7 @@ export function createStorage(file: string, opts: OpenOptions = {}): Storage {
   return {
     db,
     instances: instancesRepository(db),
+    instanceSettings: instanceSettingsRepository(db),
     settings: settingsRepository(db),
     chats: chatsRepository(db),
     contacts: contactsRepository(db),

@@ -195,6 +195,19 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (instance_id, jid)
       ) WITHOUT ROWID;
     `
+  },
+  {
+    version: 8,
+    name: 'instance settings',
+    sql: `
+      -- One JSON object per instance (rejectCalls, ignoreGroups, proxy...): the settings are read
+      -- and written whole, never queried by field, and new ones need no new migration.
+      CREATE TABLE instance_settings (
+        instance_id TEXT PRIMARY KEY REFERENCES instances(id) ON DELETE CASCADE,
+        settings TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `
   }
 ];
 

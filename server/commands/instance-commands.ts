@@ -15,7 +15,12 @@ const info = (inst: LiveInstance) => ({
   pushName: inst.row.push_name,
   lastEventAt: inst.lastEventAt,
   lastSendAt: inst.lastSendAt,
-  ...(inst.suspended ? { statusReason: STORE_UNAVAILABLE, reason: inst.suspended.reason } : {})
+  waVersion: inst.session.version ? inst.session.version.join('.') : null,
+  ...(inst.suspended
+    ? { statusReason: STORE_UNAVAILABLE, reason: inst.suspended.reason }
+    : inst.closed && inst.session.state !== 'open'
+      ? inst.closed
+      : {})
 });
 
 /** instance.*: create, list, connect, state, logout, delete. */
@@ -35,9 +40,9 @@ export function instanceCommands(
   | 'instance.pairingCode'
 > {
   return {
-    'instance.create': ({ instanceName }, principal) => {
+    'instance.create': ({ instanceName, proxy }, principal) => {
       assertAdmin(principal, 'instance.create');
-      const { inst, token } = registry.create(instanceName);
+      const { inst, token } = registry.create(instanceName, proxy ? { proxy } : {});
       return { instance: info(inst), token };
     },
     'instance.list': (_args, principal) =>

@@ -42,7 +42,8 @@ export class EventPipeline {
       produce().map(pending => {
         let envelope!: EventEnvelope;
         const { payload } = this.storage.events.append(source.id, pending.event, (seq, timestamp) => {
-          envelope = { event: pending.event, instance: { ...source.ref }, data: pending.data, seq, timestamp } as EventEnvelope;
+          const extra = 'history' in pending && pending.history ? { history: pending.history } : {};
+          envelope = { event: pending.event, instance: { ...source.ref }, data: pending.data, seq, timestamp, ...extra } as EventEnvelope;
           return envelope;
         });
         return { envelope, payload };

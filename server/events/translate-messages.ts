@@ -1,5 +1,6 @@
 import { isJidStatusBroadcast, jidNormalizedUser, proto, type BaileysEventMap, type WAMessage, type WAMessageKey } from '@whiskeysockets/baileys';
-import type { PendingEvent } from '../../protocol/index.js';
+import type { Static } from 'typebox';
+import type { HistoryProgress, PendingEvent } from '../../protocol/index.js';
 import { resolveJid } from './jids.js';
 import { isPlumbing, statusName, toBody, toMessageItem, toNumber, type MessageBody, type MessageItemData } from './message-shape.js';
 import type { TranslateContext } from './translate-context.js';
@@ -47,11 +48,11 @@ function stored(ctx: TranslateContext, messages: WAMessage[]): { msg: WAMessage;
 }
 
 /** History (the first sync or an on-demand fetch): `messages.set`, and nothing else. */
-export function historyMessages(ctx: TranslateContext, messages: WAMessage[]): PendingEvent[] {
+export function historyMessages(ctx: TranslateContext, messages: WAMessage[], history?: Static<typeof HistoryProgress>): PendingEvent[] {
   return batches(
     stored(ctx, messages).map(s => s.item),
     MESSAGES_SET_BATCH
-  ).map(batch => ({ event: 'messages.set', data: batch }));
+  ).map(batch => ({ event: 'messages.set', data: batch, ...(history ? { history } : {}) }));
 }
 
 /**

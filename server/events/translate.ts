@@ -1,4 +1,4 @@
-import { isLidUser, type BaileysEventMap, type Chat } from '@whiskeysockets/baileys';
+import { isLidUser, proto, type BaileysEventMap, type Chat } from '@whiskeysockets/baileys';
 import type { PendingEvent } from '../../protocol/index.js';
 import type { BaileysEvent } from '../instances/instance-session.js';
 import { chatsChanged, chatsDeleted, presence, storeChat } from './translate-chats.js';
@@ -7,6 +7,7 @@ import { groupsUpdated, groupsUpserted, participantsUpdated } from './translate-
 import type { TranslateContext } from './translate-context.js';
 import { deletes, historyMessages, updates, upsert } from './translate-messages.js';
 import { splitChatSettings } from './chat-settings.js';
+import { calls } from './translate-calls.js';
 
 export type { TranslateContext } from './translate-context.js';
 export { MESSAGES_SET_BATCH } from './translate-messages.js';
@@ -17,7 +18,16 @@ function history(ctx: TranslateContext, data: BaileysEventMap['messaging-history
   if (chats.length) events.push({ event: 'chats.set', data: chats.map(c => storeChat(ctx, c, true)) });
   const contacts = data.contacts.filter(c => !!c.id);
   if (contacts.length) events.push({ event: 'contacts.set', data: contacts.map(c => storeContact(ctx, c)) });
-  events.push(...historyMessages(ctx, data.messages));
+  const syncType = data.syncType ?? null;
+  const history =
+    syncType === null
+      ? undefined
+      : {
+          syncType: proto.HistorySync.HistorySyncType[syncType] ?? String(syncType),
+          progress: typeof data.progress === 'number' ? Math.max(0, Math.min(100, Math.round(data.progress))) : null,
+          isLatest: data.isLatest ?? null
+        };
+  events.push(...historyMessages(ctx, data.messages, history));
   return events;
 }
 
@@ -58,6 +68,8 @@ export function translate(event: BaileysEvent, ctx: TranslateContext): PendingEv
       return groupsUpdated(ctx, event.data);
     case 'group-participants.update':
       return participantsUpdated(ctx, event.data);
+    case 'call':
+      return calls(event.data, ctx.lookup);
     default:
       return [];
   }
@@ -114,6 +126,9 @@ export function lidsIn(event: BaileysEvent): string[] {
     case 'group-participants.update':
       add(event.data.author);
       event.data.participants.forEach(p => add(p.id));
+      break;
+    case 'call':
+      event.data.forEach(c => add(c.from));
       break;
   }
   return [...found];

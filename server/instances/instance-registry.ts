@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { jidNormalizedUser } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
 import QRCode from 'qrcode';
-import type { InstanceRef, PendingEvent } from '../../protocol/index.js';
+import { DEFAULT_SETTINGS, type InstanceRef, type InstanceSettings, type PendingEvent } from '../../protocol/index.js';
 import type { InstanceId, InstanceRow, SqliteAuthState, Storage, StoreProblem } from '../../storage/index.js';
 import { hashToken, newToken, tokenMatches } from '../auth/tokens.js';
 import type { Config } from '../config.js';
@@ -12,7 +12,12 @@ import { prefetch } from '../events/prefetch.js';
 import { translate } from '../events/translate.js';
 import type { StoreMonitor } from '../health/store-monitor.js';
 import { SILENT, type HubObserver } from '../metrics/hub-observer.js';
+import { withoutIgnored } from '../settings/ignored.js';
+import { applyPresence, readInbound, rejectCalls, type ReactionTarget } from '../settings/reactions.js';
 import { InstanceSession, type BaileysEvent } from './instance-session.js';
+import type { WaVersionSource } from './wa-version.js';
+import { proxyProblem } from './proxy-agent.js';
+import type { StateExtra } from './instance-session.js';
 import { wireState, type InstanceState } from './instance-state.js';
 
 /** One instance while the hub runs: its stored row, its session and what it last showed. */
@@ -30,7 +35,26 @@ export interface LiveInstance {
   lastEventAt: number | null;
   /** Milliseconds since the epoch of the last message WhatsApp took from it, since the hub started. */
   lastSendAt: number | null;
+  /** Its settings, every field resolved; changed only through `updateSettings`. */
+  settings: InstanceSettings;
+  /** The last close of its connection and why, until it opens again (e.g. a proxy that refused it). */
+  closed?: { statusReason: number; reason: string };
+  /** What the settings' reactions act on (calls to reject, messages to mark read). */
+  reactions: ReactionTarget;
 }
+
+/** What the schema cannot say of a setting: a proxy URL that does not parse or names no host and port. */
+function checkSettings(settings: Partial<InstanceSettings>): void {
+  const problem = settings.proxy ? proxyProblem(settings.proxy) : undefined;
+  if (problem) throw new Errors.badRequest(problem);
+}
+
+/** Stored settings over the defaults; a field the protocol no longer has is left out. */
+const resolveSettings = (stored: Record<string, unknown> | undefined): InstanceSettings => {
+  const out = { ...DEFAULT_SETTINGS };
+  for (const key of Object.keys(out) as (keyof InstanceSettings)[]) if (stored && key in stored) (out as Record<string, unknown>)[key] = stored[key];
+  return out;
+};
 
 /** `statusReason` of an instance the hub closed because the store cannot be written (HTTP's Insufficient Storage). */
 export const STORE_UNAVAILABLE = 507;
@@ -48,6 +72,8 @@ export interface RegistryOptions {
   backoff?: { baseMs: number; maxMs: number };
   qrTimeoutMs?: number;
   observer?: HubObserver;
+  /** The WhatsApp Web version new connections announce; Baileys' pinned one when absent. */
+  versions?: WaVersionSource;
 }
 
 /**
@@ -86,10 +112,12 @@ export class InstanceRegistry {
     return found;
   }
 
-  create(name: string): { inst: LiveInstance; token: string } {
+  create(name: string, settings: Partial<InstanceSettings> = {}): { inst: LiveInstance; token: string } {
     if (this.live.has(name)) throw new Errors.instanceExists(name);
+    checkSettings(settings);
     const token = newToken();
     const row = this.opts.storage.instances.create({ id: randomUUID(), name, token_hash: hashToken(token), state: 'close' });
+    if (Object.keys(settings).length) this.opts.storage.instanceSettings.set(row.id, { ...DEFAULT_SETTINGS, ...settings });
     const inst = this.materialize(row);
     this.live.set(name, inst);
     return { inst, token };
@@ -157,6 +185,28 @@ export class InstanceRegistry {
   async closeAll(): Promise<void> {
     for (const inst of this.live.values()) inst.session.stop();
     await Promise.all([...this.live.values()].map(i => i.chain));
+  }
+
+  /**
+   * Changes some settings: stored, then applied to the live connection where WhatsApp
+   * allows it (presence at once; the rest with the next event; syncFullHistory is asked
+   * for at the next pairing, and read for each full-history chunk that arrives).
+   */
+  updateSettings(name: string, patch: Partial<InstanceSettings>): InstanceSettings {
+    const inst = this.get(name);
+    checkSettings(patch);
+    const next = { ...inst.settings, ...patch };
+    this.watched(() => this.opts.storage.instanceSettings.set(inst.row.id, next));
+    const presenceChanged = next.alwaysOnline !== inst.settings.alwaysOnline;
+    const proxyChanged = next.proxy !== inst.settings.proxy;
+    inst.settings = next;
+    if (presenceChanged) applyPresence(inst.reactions);
+    // Baileys takes its agents when the socket is made: a new proxy needs a new connection.
+    if (proxyChanged && inst.session.active && !inst.suspended) {
+      inst.session.stop();
+      inst.session.start();
+    }
+    return next;
   }
 
   /** The last `seq` the instance's event log gave out (0 before its first event). */
@@ -237,6 +287,13 @@ export class InstanceRegistry {
       lastEventAt: null,
       lastSendAt: null,
       wire: wireState(row.state as InstanceState),
+      settings: resolveSettings(this.opts.storage.instanceSettings.get(row.id)),
+      reactions: {
+        socket: () => inst.session.socket,
+        settings: () => inst.settings,
+        log: this.opts.log.child({ instance: row.name }),
+        emit: event => this.enqueue(inst, async () => this.onEvent(inst, event))
+      },
       session: undefined as unknown as InstanceSession
     };
     inst.session = new InstanceSession({
@@ -249,7 +306,15 @@ export class InstanceRegistry {
       backoff: this.opts.backoff ?? { baseMs: 1000, maxMs: 60_000 },
       getMessage: async key => (key.id ? this.opts.storage.messages.content(row.id, key.id) : undefined),
       cachedGroupMetadata: async jid => this.opts.storage.groups.get(row.id, jid),
+      settings: () => inst.settings,
+      ...(this.opts.versions
+        ? { version: () => this.opts.versions!.current.version, refreshVersion: () => this.opts.versions!.refresh().then(c => c.version) }
+        : {}),
       hooks: {
+        onUpserted: data => {
+          const kept = withoutIgnored({ name: 'messages.upsert', data }, inst.settings);
+          if (kept?.name === 'messages.upsert') readInbound(kept.data, inst.reactions);
+        },
         onState: (state, statusReason, extra) => this.enqueue(inst, async () => this.onState(inst, state, statusReason, extra)),
         onQr: code => this.enqueue(inst, async () => this.onQr(inst, code)),
         onEvent: event => this.enqueue(inst, async () => this.onEvent(inst, event)),
@@ -286,8 +351,10 @@ export class InstanceRegistry {
     if (last) inst.lastEventAt = last.timestamp;
   }
 
-  private onState(inst: LiveInstance, state: InstanceState, statusReason: number, extra: { owner?: string; pushName?: string }): void {
+  private onState(inst: LiveInstance, state: InstanceState, statusReason: number, extra: StateExtra): void {
     const { storage } = this.opts;
+    if (state === 'open') inst.closed = undefined;
+    else if (state === 'close' && extra.reason) inst.closed = { statusReason, reason: extra.reason };
     const wire = wireState(state);
     inst.row.state = state;
     if (state === 'open') {
@@ -320,8 +387,12 @@ export class InstanceRegistry {
     this.commit(inst, () => [{ event: 'qrcode.updated', data: { name: inst.row.name, qrcode: { code, base64 } } }]);
   }
 
-  private async onEvent(inst: LiveInstance, event: BaileysEvent): Promise<void> {
+  private async onEvent(inst: LiveInstance, original: BaileysEvent): Promise<void> {
+    const event = withoutIgnored(original, inst.settings);
+    if (!event) return;
     const { lookup, pictures } = await prefetch(event, { lidMapping: inst.session.lidMapping, socket: inst.session.socket });
     this.commit(inst, () => translate(event, { instanceId: inst.row.id, instanceName: inst.row.name, storage: this.opts.storage, lookup, pictures }));
+    // After the commit: the offer is out to clients before the hub's reject of it.
+    if (event.name === 'call') rejectCalls(event.data, inst.reactions);
   }
 }

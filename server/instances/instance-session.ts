@@ -6,6 +6,10 @@ import { upsertJoinedGroups } from './joined-groups.js';
 import { backoffDelay } from './reconnect-policy.js';
 import { canMove, type InstanceState } from './instance-state.js';
 import { createWaSocket, type WaSocketOptions } from './wa-socket.js';
+import { proxyAgents, redactProxy } from './proxy-agent.js';
+
+/** WhatsApp's answer to a client version it no longer accepts (`<failure reason="405">`). */
+export const VERSION_REFUSED = 405;
 
 /** A Baileys event as the session hands it on, tagged with its name. */
 export type BaileysEvent = { [E in keyof BaileysEventMap]: { name: E; data: BaileysEventMap[E] } }[keyof BaileysEventMap];
@@ -24,13 +28,22 @@ export const FORWARDED_EVENTS = [
   'messages.delete',
   'groups.upsert',
   'groups.update',
-  'group-participants.update'
+  'group-participants.update',
+  'call'
 ] as const satisfies readonly (keyof BaileysEventMap)[];
+
+/** What comes with a state change: the account when it opens, why when it closed. */
+export interface StateExtra {
+  owner?: string;
+  pushName?: string;
+  /** Why the connection closed, in words (the proxy named when one is set). */
+  reason?: string;
+}
 
 /** What a session reports to whoever owns it. */
 export interface SessionHooks {
   /** A state change with the disconnect status code behind it (200 when open). */
-  onState(state: InstanceState, statusReason: number, extra: { owner?: string; pushName?: string }): void;
+  onState(state: InstanceState, statusReason: number, extra: StateExtra): void;
   onQr(code: string): void;
   onEvent(event: BaileysEvent): void;
   /** An inbound message to commit before it is receipted; a rejection leaves it unacknowledged. */
@@ -41,6 +54,8 @@ export interface SessionHooks {
   onPushName(name: string): void;
   /** The account logged out: wipe the credentials. */
   onLoggedOut(): void;
+  /** Every `messages.upsert` as Baileys emitted it (after its receipts), committed before or not. */
+  onUpserted?(data: BaileysEventMap['messages.upsert']): void;
   /** A closed connection is about to be opened again (at once or after a backoff), for the close's status code. */
   onReconnect(code: number): void;
 }
@@ -60,6 +75,12 @@ export interface SessionOptions {
   backoff: { baseMs: number; maxMs: number };
   getMessage: WaSocketOptions['getMessage'];
   cachedGroupMetadata: WaSocketOptions['cachedGroupMetadata'];
+  /** The WhatsApp Web version a new socket announces. */
+  version?: () => [number, number, number];
+  /** WhatsApp refused a version (405): looks the current one up again and answers it. */
+  refreshVersion?: () => Promise<[number, number, number]>;
+  /** The instance's settings now; read when a socket is made and by Baileys as it goes. */
+  settings?: () => { alwaysOnline: boolean; syncFullHistory: boolean; proxy: string | null };
   hooks: SessionHooks;
 }
 
@@ -76,6 +97,8 @@ export class InstanceSession {
   private attempt = 0;
   private retryTimer?: NodeJS.Timeout;
   private stopped = true;
+  /** The version the last socket announced; undefined before the first. */
+  private announced?: [number, number, number];
   /** Stops the current socket's key writes from reaching the store (see `open`). */
   private retire: () => void = () => undefined;
 
@@ -83,6 +106,11 @@ export class InstanceSession {
 
   get state(): InstanceState {
     return this.current;
+  }
+
+  /** The WhatsApp Web version of the current (or last) connection. */
+  get version(): [number, number, number] | undefined {
+    return this.announced;
   }
 
   get socket(): WASocket | undefined {
@@ -167,7 +195,11 @@ export class InstanceSession {
     let retired = false;
     this.retire = () => void (retired = true);
     const keys = auth.state.keys;
+    this.announced = this.opts.version?.();
+    const proxy = this.opts.settings?.().proxy ?? null;
     const sock = createWaSocket({
+      version: this.announced,
+      agents: proxy ? proxyAgents(proxy) : undefined,
       auth: {
         creds: auth.state.creds,
         keys: {
@@ -183,6 +215,8 @@ export class InstanceSession {
       qrTimeoutMs: this.opts.qrTimeoutMs,
       getMessage: this.opts.getMessage,
       cachedGroupMetadata: this.opts.cachedGroupMetadata,
+      markOnline: this.opts.settings?.().alwaysOnline,
+      fullHistory: () => this.opts.settings?.().syncFullHistory ?? false,
       beforeMessageReceipt: async (msg, type) => {
         if (sock !== this.sock) throw new Error('the socket was replaced');
         await this.opts.hooks.commitMessage({ messages: [msg], type });
@@ -192,6 +226,14 @@ export class InstanceSession {
     // Messages already committed before their receipt; Baileys emits the same objects again in `messages.upsert`.
     const committed = new WeakSet<WAMessage>();
     this.sock = sock;
+    let opened = false;
+    // Baileys listens for ws's 'unexpected-response' (so ws raises no error) but does nothing
+    // with it: a proxy refusing the tunnel (407, 502) would only end as a timeout 20 s later.
+    sock.ws.on('unexpected-response', (_req: unknown, res: { statusCode?: number; statusMessage?: string }) => {
+      const status = res.statusCode ?? 0;
+      const error = Object.assign(new Error(`the WebSocket upgrade was answered HTTP ${status} ${res.statusMessage ?? ''}`.trim()), { output: { statusCode: status } });
+      void sock.end(error as never);
+    });
     this.move('connecting', 0);
     sock.ev.on('creds.update', update => {
       if (sock !== this.sock) return;
@@ -204,14 +246,18 @@ export class InstanceSession {
       if (sock !== this.sock) return; // a replaced socket's last words
       if (update.qr) this.onQr(update.qr);
       if (update.connection === 'open') {
+        opened = true;
         this.attempt = 0;
         this.qrShown = 0;
         const me = auth.state.creds.me;
         this.move('open', 200, { owner: me?.id, pushName: me?.name });
       }
       if (update.connection === 'close') {
-        const code = (update.lastDisconnect?.error as { output?: { statusCode?: number } } | undefined)?.output?.statusCode ?? 0;
-        this.onClose(code);
+        const error = update.lastDisconnect?.error as { message?: string; output?: { statusCode?: number } } | undefined;
+        const code = error?.output?.statusCode ?? 0;
+        // A connection that never opened through a proxy most often failed at the proxy: say which.
+        const reason = error?.message ? (proxy && !opened ? `via proxy ${redactProxy(proxy)}: ${error.message}` : error.message) : undefined;
+        this.onClose(code, reason);
       }
     });
     watchClearedChats(
@@ -227,6 +273,7 @@ export class InstanceSession {
         if (sock !== this.sock) return;
         if (name === 'messages.upsert') {
           const upsert = data as BaileysEventMap['messages.upsert'];
+          this.opts.hooks.onUpserted?.(upsert);
           const rest = upsert.messages.filter(m => !committed.has(m));
           if (!rest.length) return;
           data = { ...upsert, messages: rest };
@@ -250,9 +297,9 @@ export class InstanceSession {
     this.opts.hooks.onQr(code);
   }
 
-  private onClose(code: number): void {
+  private onClose(code: number, reason?: string): void {
     this.sock = undefined;
-    this.move('close', code);
+    this.move('close', code, reason ? { reason } : {});
     if (this.stopped) return;
     if (code === DisconnectReason.connectionReplaced) {
       // Another client took this session: reconnecting would take it back, and both would fight forever.
@@ -272,6 +319,10 @@ export class InstanceSession {
       this.open();
       return;
     }
+    if (code === VERSION_REFUSED && this.opts.refreshVersion) {
+      void this.onVersionRefused();
+      return;
+    }
     if (code === DisconnectReason.restartRequired) {
       // WhatsApp asks for this right after pairing; the old socket is finished.
       this.opts.hooks.onReconnect(code);
@@ -284,7 +335,28 @@ export class InstanceSession {
     this.retryTimer = setTimeout(() => !this.stopped && this.open(), delay);
   }
 
-  private move(to: InstanceState, statusReason: number, extra: { owner?: string; pushName?: string } = {}): void {
+  /**
+   * WhatsApp retired the version this connection announced. Retrying it would be refused
+   * forever, so the current version is looked up and the connection opened again at once
+   * with it; when the lookup finds nothing newer, the session gives up (`refused`, 405)
+   * rather than loop, until `WA_VERSION` or the lookup has a version WhatsApp takes.
+   */
+  private async onVersionRefused(): Promise<void> {
+    const refused = this.announced;
+    const fresh = await this.opts.refreshVersion!();
+    if (this.stopped || this.sock) return;
+    if (refused && fresh.join('.') === refused.join('.')) {
+      this.opts.logger.warn({ version: refused.join('.') }, 'WhatsApp refused the version and no newer one was found; giving up');
+      this.stopped = true;
+      this.move('refused', VERSION_REFUSED);
+      return;
+    }
+    this.opts.logger.info({ refused: refused?.join('.'), version: fresh.join('.') }, 'WhatsApp refused the version; reconnecting with the current one');
+    this.opts.hooks.onReconnect(VERSION_REFUSED);
+    this.open();
+  }
+
+  private move(to: InstanceState, statusReason: number, extra: StateExtra = {}): void {
     const from = this.current;
     if (from === to && to !== 'qr') return;
     if (!canMove(from, to)) {

@@ -1,5 +1,6 @@
-import makeWASocket, { WA_CERT_DETAILS, type AuthenticationState, type GroupMetadata, type MessageUpsertType, type WAMessage, type WAMessageKey, type proto, type WASocket } from '@whiskeysockets/baileys';
+import makeWASocket, { proto as waProto, WA_CERT_DETAILS, type AuthenticationState, type GroupMetadata, type MessageUpsertType, type WAMessage, type WAMessageKey, type proto, type WASocket } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
+import type { ProxyAgents } from './proxy-agent.js';
 
 export interface WaSocketOptions {
   auth: AuthenticationState;
@@ -19,6 +20,17 @@ export interface WaSocketOptions {
    * WhatsApp will never redeliver.
    */
   beforeMessageReceipt(msg: WAMessage, type: MessageUpsertType): Promise<void>;
+  /** The WhatsApp Web version to announce; Baileys' pinned one when unset. */
+  version?: [number, number, number];
+  /** The instance's proxy: the WebSocket and media uploads go through it. */
+  agents?: ProxyAgents;
+  /** Shown as online when the connection opens (`alwaysOnline`). */
+  markOnline?: boolean;
+  /**
+   * `syncFullHistory`: asked for at pairing (the registration tells the phone), and read
+   * live for each FULL history chunk, which Baileys drops by default.
+   */
+  fullHistory?: () => boolean;
 }
 
 let rootKeyApplied: string | undefined;
@@ -47,10 +59,13 @@ export function createWaSocket(opts: WaSocketOptions): WASocket {
     auth: opts.auth,
     logger: opts.logger,
     ...(opts.url ? { waWebSocketUrl: opts.url } : {}),
+    ...(opts.version ? { version: opts.version } : {}),
+    ...(opts.agents ? { agent: opts.agents.agent, fetchAgent: opts.agents.fetchAgent } : {}),
     qrTimeout: opts.qrTimeoutMs,
     browser: ['wahub', 'Chrome', '1.0.0'],
-    markOnlineOnConnect: false,
-    syncFullHistory: false,
+    markOnlineOnConnect: opts.markOnline ?? false,
+    syncFullHistory: opts.fullHistory?.() ?? false,
+    shouldSyncHistoryMessage: ({ syncType }) => syncType !== waProto.HistorySync.HistorySyncType.FULL || (opts.fullHistory?.() ?? false),
     getMessage: opts.getMessage,
     cachedGroupMetadata: opts.cachedGroupMetadata,
     beforeMessageReceipt: opts.beforeMessageReceipt

@@ -13,6 +13,8 @@ export interface MetricSources {
   queueRecipients(): Record<string, number>;
   /** Enabled webhooks by status, how far their cursors are behind their instance's log, and their dead letters. */
   webhooks(): { byStatus: Record<string, number>; lagEvents: number; deadLetters: number };
+  /** Instances by the WhatsApp Web version their connection announced. */
+  waVersions(): Record<string, number>;
 }
 
 /** Commits and sends are milliseconds when healthy; the top buckets catch a stalled disk or WhatsApp. */
@@ -59,6 +61,7 @@ export class HubMetrics {
         for (const [transport, n] of Object.entries(read(s => s.droppedTooSlow()) ?? {})) this.inc({ transport }, n);
       }
     });
+    this.gauge('wahub_wa_version', 'Instances by the WhatsApp Web version their current or last connection announced', 'version', () => read(s => s.waVersions()));
     this.gauge('wahub_queue_recipients', 'Bulk-send recipients by state, over every queue', 'state', () => read(s => s.queueRecipients()));
     this.gauge('wahub_webhooks', 'Enabled webhooks by delivery status (ok, retrying, failing)', 'status', () => this.scrape?.webhooks.byStatus);
     this.scalar(

@@ -11,6 +11,7 @@ import { adminCommands } from '../commands/admin-commands.js';
 import { webhookCommands } from '../commands/webhook-commands.js';
 import { groupCommands } from '../commands/group-commands.js';
 import { GroupDirectory } from '../commands/group-directory.js';
+import { settingsCommands } from '../commands/settings-commands.js';
 import { RateLimiter } from '../commands/rate-limiter.js';
 import { QueueManager } from '../queue/queue-manager.js';
 import { SendScheduler } from '../queue/send-scheduler.js';
@@ -18,6 +19,7 @@ import type { Config } from '../config.js';
 import { EventPipeline } from '../events/event-pipeline.js';
 import { InstanceRegistry } from '../instances/instance-registry.js';
 import { applyRootPublicKey } from '../instances/wa-socket.js';
+import { formatVersion, WaVersionSource } from '../instances/wa-version.js';
 import { makeAuthenticator, type Authenticator } from '../transports/authenticate.js';
 import { WebhookManager } from '../webhooks/webhook-manager.js';
 import { EVENT_NAMES, type EventName } from '../../protocol/index.js';
@@ -28,6 +30,8 @@ export interface Hub {
   commands: CommandLayer;
   queues: QueueManager;
   webhooks: WebhookManager;
+  /** The WhatsApp Web version new connections announce, and where it came from. */
+  versions: WaVersionSource;
   authenticate: Authenticator;
   /** Reconnects every paired instance and picks up every queue that still has work; returns how many instances. */
   start(): number;
@@ -55,6 +59,15 @@ export default fp(
   async (app, opts: HubOptions) => {
     applyRootPublicKey(opts.config.WA_ROOT_PUBLIC_KEY);
     const pipeline = new EventPipeline(app.storage, app.log as unknown as Logger, app.metrics.observer);
+    const versions = new WaVersionSource({
+      override: opts.config.WA_VERSION,
+      url: opts.config.WA_VERSION_URL,
+      timeoutMs: opts.config.WA_VERSION_TIMEOUT_MS,
+      log: app.log as unknown as Logger
+    });
+    // Before any session starts: a stale version is refused by WhatsApp with 405.
+    const chosen = await versions.refresh();
+    app.log.info({ version: formatVersion(chosen.version), source: chosen.source }, 'WhatsApp Web version');
     const registry = new InstanceRegistry({
       storage: app.storage,
       pipeline,
@@ -64,7 +77,8 @@ export default fp(
       store: app.storeMonitor,
       backoff: opts.backoff,
       qrTimeoutMs: opts.qrTimeoutMs,
-      observer: app.metrics.observer
+      observer: app.metrics.observer,
+      versions
     });
     const scheduler = new SendScheduler();
     const groups = new GroupDirectory(registry, app.storage);
@@ -99,7 +113,8 @@ export default fp(
         ...queueCommands(queues),
         ...adminCommands(app.storage),
         ...webhookCommands(webhooks, registry),
-        ...groupCommands(registry, groups)
+        ...groupCommands(registry, groups),
+        ...settingsCommands(registry)
       },
       name => registry.idOf(name),
       new RateLimiter(opts.config.RATE_LIMIT_PER_SECOND)
@@ -131,6 +146,7 @@ export default fp(
       commands,
       queues,
       webhooks,
+      versions,
       start,
       get started() {
         return started;

@@ -50,6 +50,14 @@ export const metricsRoute = fp(
         return counts;
       },
       sockets: () => app.delivery.census(),
+      waVersions: () => {
+        const counts: Record<string, number> = {};
+        for (const inst of registry.list()) {
+          const v = inst.session.version;
+          if (v) counts[v.join('.')] = (counts[v.join('.')] ?? 0) + 1;
+        }
+        return counts;
+      },
       droppedTooSlow: () => ({ ...app.deliveryStats.droppedTooSlow }),
       queueRecipients: () => ({ ...zeros(RECIPIENT_STATES), ...app.storage.queues.statesOverall() }),
       webhooks: () => {

@@ -71,7 +71,9 @@ const ROUTES: [Method, string, CommandName, ArgsFrom, number?][] = [
   ['GET', '/group/inviteCode/:instance', 'group.inviteCode', 'query'],
   ['PUT', '/group/revokeInviteCode/:instance', 'group.revokeInvite', 'body'],
   ['POST', '/group/acceptInviteCode/:instance', 'group.acceptInvite', 'body'],
-  ['DELETE', '/group/leaveGroup/:instance', 'group.leave', 'body']
+  ['DELETE', '/group/leaveGroup/:instance', 'group.leave', 'body'],
+  ['POST', '/settings/set/:instance', 'instance.settings', 'body'],
+  ['GET', '/settings/find/:instance', 'settings.find', 'none']
 ];
 
 const errors = Object.fromEntries([400, 401, 403, 404, 409, 429, 502].map(s => [s, ErrorReply]));

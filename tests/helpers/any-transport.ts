@@ -74,7 +74,9 @@ const REST: Record<CommandName, [string, string, From]> = {
   'group.inviteCode': ['GET', '/group/inviteCode/:instance', 'query'],
   'group.revokeInvite': ['PUT', '/group/revokeInviteCode/:instance', 'body'],
   'group.acceptInvite': ['POST', '/group/acceptInviteCode/:instance', 'body'],
-  'group.leave': ['DELETE', '/group/leaveGroup/:instance', 'body']
+  'group.leave': ['DELETE', '/group/leaveGroup/:instance', 'body'],
+  'instance.settings': ['POST', '/settings/set/:instance', 'body'],
+  'settings.find': ['GET', '/settings/find/:instance', 'none']
 };
 
 /** One caller (an admin key or an instance token) on all three transports at once. */

@@ -55,7 +55,8 @@ const RECORDED: EventName[] = [
   'contacts.upsert',
   'groups.upsert',
   'groups.update',
-  'group-participants.update'
+  'group-participants.update',
+  'call'
 ];
 
 /**

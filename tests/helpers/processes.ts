@@ -85,7 +85,7 @@ export function rssOf(pid: number): number {
  */
 export function spawnHub(
   dataDir: string,
-  sim: { url: string; rootPublicKeyHex: string },
+  sim: { url: string; versionUrl: string; rootPublicKeyHex: string },
   adminKey: string,
   env: Record<string, string> = {},
   compiled?: string
@@ -99,6 +99,7 @@ export function spawnHub(
       API_KEY: adminKey,
       LOG_LEVEL: 'warn',
       WA_WS_URL: sim.url,
+      WA_VERSION_URL: sim.versionUrl,
       WA_ROOT_PUBLIC_KEY: sim.rootPublicKeyHex,
       ...env
     },
@@ -107,9 +108,9 @@ export function spawnHub(
 }
 
 /** The simulator as its own process (`simulator/cli.ts`) on free loopback ports; resolves once both ports listen. */
-export async function spawnSimulator(env: Record<string, string> = {}): Promise<Spawned & { url: string; rootPublicKeyHex: string; controlUrl: string }> {
+export async function spawnSimulator(env: Record<string, string> = {}): Promise<Spawned & { url: string; versionUrl: string; rootPublicKeyHex: string; controlUrl: string }> {
   const proc = await spawnTs('simulator/cli.ts', { SIM_PORT: '0', SIM_CONTROL_PORT: '0', LOG_LEVEL: 'warn', ...env }, 'SIM_CONTROL_URL');
-  return Object.assign(proc, { url: proc.vars.WA_WS_URL!, rootPublicKeyHex: proc.vars.WA_ROOT_PUBLIC_KEY!, controlUrl: proc.vars.SIM_CONTROL_URL! });
+  return Object.assign(proc, { url: proc.vars.WA_WS_URL!, versionUrl: proc.vars.WA_VERSION_URL!, rootPublicKeyHex: proc.vars.WA_ROOT_PUBLIC_KEY!, controlUrl: proc.vars.SIM_CONTROL_URL! });
 }
 
 /** JSON over the simulator's control API; a refusal throws with its body. */

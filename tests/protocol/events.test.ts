@@ -63,11 +63,14 @@ const samples: [string, unknown][] = [
   ['paused.queue', { action: 'pause', queue: { ...queue, progress: 43 } }],
   ['resumed.queue', { action: 'resume', queue: { ...queue, progress: 43 } }],
   ['resumed.queue', { action: 'resume', reason: 'instance not connected', queue: { ...queue, progress: 43 } }],
-  ['deleted.queue', { action: 'delete', queue: { ...queue, progress: 95 } }]
+  ['deleted.queue', { action: 'delete', queue: { ...queue, progress: 95 } }],
+  // EVENTS.md "Events beyond the map".
+  ['call', { id: '7D5B0C1A2E', from: '123@s.whatsapp.net', status: 'offer', isVideo: false, isGroup: false }],
+  ['call', { id: '7D5B0C1A2E', from: '123@s.whatsapp.net', lid: '1234567890@lid', status: 'reject', isVideo: true, isGroup: false }]
 ];
 
-test('the map covers every canonical event of EVENTS.md, and nothing else', () => {
-  expect(EVENT_NAMES).toHaveLength(24);
+test('the map covers every canonical event of EVENTS.md and the calls beyond it, and nothing else', () => {
+  expect(EVENT_NAMES).toHaveLength(25);
   expect(new Set(samples.map(([name]) => name))).toEqual(new Set(EVENT_NAMES));
   for (const name of EVENT_NAMES) expect(EventDataSchemas[name]).toBeDefined();
 });
@@ -92,6 +95,7 @@ test.each([
   ['PROCESSING with the lists', env('send.message:PROCESSING', { queue: { ...queue, progress: 67, messageId: 'BAE58965172ED18B', jid: '456@s.whatsapp.net' } })],
   ['a group member with an unknown role', env('groups.upsert', [{ ...group, participants: [{ wuid: 'a@s.whatsapp.net', admin: 'owner' }] }])],
   ['a participants update with an unknown action', env('group-participants.update', { id: group.id, author: null, action: 'modify', participants: [] })],
+  ['a call status EVENTS.md does not name', env('call', { id: 'a', from: '123@s.whatsapp.net', status: 'terminate', isVideo: false, isGroup: false })],
   ['PROCESSING without its jid', env('send.message:PROCESSING', { queue: { queueId: queue.queueId, queueTimestamp: 1, progress: 67, messageId: 'BAE58965172ED18B' } })]
 ])('rejected: %s', (_why, envelope) => {
   const result = validateEvent(envelope);

@@ -57,7 +57,7 @@ test('on a terminal the compiled hub logs pretty lines, not JSON', async () => {
   const data = tempDir('wahub-tty-');
   // `script` gives the hub a pseudo-terminal as stdout, as an operator's shell would.
   const child = spawn('script', ['-qfec', `${process.execPath} ${MAIN}`, '/dev/null'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: data.path, API_KEY: ADMIN_KEY, LOG_LEVEL: 'info', WA_WS_URL: sim.url, WA_ROOT_PUBLIC_KEY: sim.rootPublicKeyHex },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: data.path, API_KEY: ADMIN_KEY, LOG_LEVEL: 'info', WA_WS_URL: sim.url, WA_VERSION_URL: sim.versionUrl, WA_ROOT_PUBLIC_KEY: sim.rootPublicKeyHex },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true
   });

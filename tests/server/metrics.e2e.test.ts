@@ -80,6 +80,7 @@ describe('metrics', () => {
       wahub_subscriptions: 'GAUGE',
       wahub_clients_dropped_too_slow_total: 'COUNTER',
       wahub_queue_recipients: 'GAUGE',
+      wahub_wa_version: 'GAUGE',
       wahub_webhooks: 'GAUGE',
       wahub_webhook_lag_events: 'GAUGE',
       wahub_webhook_dead_letters: 'GAUGE'

@@ -18,7 +18,7 @@ test('tokens and the admin key never appear in a log line, an event or an error'
       done();
     }
   });
-  const config = loadConfig({ DATA_DIR: dir.path, API_KEY: ADMIN_KEY, LOG_LEVEL: 'trace', WA_WS_URL: sim.url, WA_ROOT_PUBLIC_KEY: sim.rootPublicKeyHex });
+  const config = loadConfig({ DATA_DIR: dir.path, API_KEY: ADMIN_KEY, LOG_LEVEL: 'trace', WA_WS_URL: sim.url, WA_VERSION_URL: sim.versionUrl, WA_ROOT_PUBLIC_KEY: sim.rootPublicKeyHex });
   const app = await buildApp({ config, logger: pino({ level: 'trace' }, sink) });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   const api = hubClient(url);

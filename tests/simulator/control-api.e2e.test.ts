@@ -26,12 +26,15 @@ afterAll(async () => {
   await proc.stop();
 });
 
-test('the CLI prints the WebSocket URL, the 64-hex root key and the control URL', async () => {
+test('the CLI prints the WebSocket URL, the version document URL, the 64-hex root key and the control URL', async () => {
   expect(proc.vars.WA_WS_URL).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/ws\/chat$/);
+  expect(proc.vars.WA_VERSION_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/sw\.js$/);
+  // The document is what Baileys' lookup reads: WhatsApp Web's sw.js with a client_revision.
+  expect(await (await fetch(proc.vars.WA_VERSION_URL!)).text()).toMatch(/\\"client_revision\\":\d+/);
   expect(proc.vars.WA_ROOT_PUBLIC_KEY).toBe(SIM_ROOT_PUBLIC_KEY_HEX);
   expect(proc.vars.WA_ROOT_PUBLIC_KEY).toMatch(/^[0-9a-f]{64}$/);
   const health = await call('GET', '/health');
-  expect(health).toEqual({ status: 200, json: { status: 'ok', url: proc.vars.WA_WS_URL, rootPublicKey: SIM_ROOT_PUBLIC_KEY_HEX, accounts: 0 } });
+  expect(health).toEqual({ status: 200, json: { status: 'ok', url: proc.vars.WA_WS_URL, versionUrl: proc.vars.WA_VERSION_URL, rootPublicKey: SIM_ROOT_PUBLIC_KEY_HEX, accounts: 0 } });
 });
 
 test('the whole flow over HTTP: account, scan, inbound text, outbound text in the outbox with its receipts, kick', async () => {
@@ -52,6 +55,13 @@ test('the whole flow over HTTP: account, scan, inbound text, outbound text in th
   expect(sent.json.messageId).toMatch(/^[0-9A-F]+$/);
   const upsert = await client.waitFor('messages.upsert', u => u.messages.some(m => m.key.id === sent.json.messageId));
   expect(upsert.messages[0]?.message?.conversation).toBe('over http');
+
+  const burstMark = client.mark;
+  const burst = await call('POST', `/accounts/${ME}/messages/burst`, { from: DANI, text: 'burst', count: 3 });
+  expect(burst.json.messageIds).toHaveLength(3);
+  await client.waitFor('messages.upsert', u => u.messages.some(m => m.key.id === burst.json.messageIds[2]), { since: burstMark });
+  const texts = client.all('messages.upsert').slice(-3).flatMap(u => u.messages.map(m => [m.key.id, m.message?.conversation]));
+  expect(texts).toEqual(burst.json.messageIds.map((id: string, i: number) => [id, `burst ${i + 1}`]));
 
   const out = await client.sock.sendMessage(`${DANI}@s.whatsapp.net`, { text: 'reply' });
   let outbox: any[] = [];
@@ -94,6 +104,7 @@ test.each([
   ['POST', `/accounts/${ME}/messages`, { from: DANI }, 400],
   ['POST', `/accounts/${ME}/messages`, { from: DANI, text: '' }, 400],
   ['POST', '/accounts/5541999999999/messages', { from: DANI, text: 'x' }, 404],
+  ['POST', `/accounts/${ME}/messages/burst`, { from: DANI, text: 'x', count: 0 }, 400],
   ['POST', `/accounts/${ME}/presence`, { from: DANI, presence: 'dancing' }, 400],
   ['POST', `/accounts/${ME}/kick`, { reason: 'because' }, 400],
   ['POST', `/accounts/${ME}/read`, { from: DANI, messageIds: [] }, 400],
