@@ -24,7 +24,8 @@ const BENCHMARKS: { name: string; file: string; args?: string[]; timeoutMs: numb
   { name: 'queue', file: 'bench/send-queue.ts', timeoutMs: 300_000 },
   { name: 'rest', file: 'bench/rest.ts', timeoutMs: 120_000 },
   { name: 'inbound', file: 'bench/inbound.ts', timeoutMs: 300_000 },
-  { name: 'fan-out', file: 'bench/fan-out.ts', timeoutMs: 300_000 }
+  { name: 'fan-out', file: 'bench/fan-out.ts', timeoutMs: 300_000 },
+  { name: 'groups', file: 'bench/groups.ts', args: ['256', '5'], timeoutMs: 600_000 }
 ];
 
 const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));

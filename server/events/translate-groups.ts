@@ -46,6 +46,10 @@ export function groupsUpserted(ctx: TranslateContext, groups: GroupMetadata[]): 
 
 const FIELDS = ['subject', 'description', 'owner', 'creation', 'participants', 'announce', 'restrict', 'size'] as const;
 
+/** A field as compared for changes; members in any order are the same members. */
+const comparable = (field: (typeof FIELDS)[number], value: unknown): string =>
+  JSON.stringify(field === 'participants' ? [...(value as GroupData['participants'])].sort((a, b) => a.wuid.localeCompare(b.wuid)) : value);
+
 /**
  * groups.update: merged into the stored group, and reported with only what
  * actually changed. Baileys also emits every group whole after a fetch of all
@@ -73,7 +77,7 @@ export function groupsUpdated(ctx: TranslateContext, updates: Partial<GroupMetad
     const after = toGroup(merged, ctx.lookup);
     const change: Record<string, unknown> = { id: update.id };
     for (const field of FIELDS) {
-      if (!before || JSON.stringify(before[field]) !== JSON.stringify(after[field])) change[field] = after[field];
+      if (!before || comparable(field, before[field]) !== comparable(field, after[field])) change[field] = after[field];
     }
     if (Object.keys(change).length > 1) changes.push(change as GroupChange);
   }

@@ -141,8 +141,18 @@ describe('a group the instance creates and manages', () => {
     expect(locked.data).toEqual({ groupJid: gid, announce: false, restrict: true });
     expect(sim.group(ME, gid).restrict).toBe(true);
     expect((await next('groups.update', seq, e => e.data.some(u => u.id === gid))).data).toEqual([{ id: gid, restrict: true }]);
+    seq = lastSeq();
     await call('socket.io', 'group.settings', { groupJid: gid, action: 'unlocked' });
-    await waitUntil(() => !sim.group(ME, gid).restrict);
+    expect(sim.group(ME, gid).restrict).toBe(false);
+    await next('groups.update', seq, e => e.data.some(u => u.id === gid && u.restrict === false));
+
+    seq = lastSeq();
+    expect((await call('rest', 'group.settings', { groupJid: gid, action: 'announcement' })).data).toEqual({ groupJid: gid, announce: true, restrict: false });
+    expect(sim.group(ME, gid).announce).toBe(true);
+    expect((await next('groups.update', seq, e => e.data.some(u => u.id === gid))).data).toEqual([{ id: gid, announce: true }]);
+    await call('websocket', 'group.settings', { groupJid: gid, action: 'not_announcement' });
+    expect(sim.group(ME, gid).announce).toBe(false);
+    await next('groups.update', seq, e => e.data.some(u => u.id === gid && u.announce === false));
   });
 
   test('invite code: get answers the simulator’s code as a link, revoke replaces it', async () => {
@@ -156,7 +166,7 @@ describe('a group the instance creates and manages', () => {
   test('a send to the group reaches every member; one added by another admin receives the next send', async () => {
     const first = await call('rest', 'message.sendText', { number: gid, text: 'hello team' });
     expect(first.httpStatus).toBe(201);
-    await waitUntil(() => sim.outbox(ME).some(e => e.id === first.data!.key.id));
+    await waitUntil(() => sim.outbox(ME).some(e => e.id === first.data!.key.id), 20_000);
     expect([...sim.outbox(ME).find(e => e.id === first.data!.key.id)!.participants!].sort()).toEqual([ANA, BRUNO].sort());
 
     // Ana is promoted, then she adds Eva: the hub hears it as an event and its stored members follow.
@@ -167,7 +177,7 @@ describe('a group the instance creates and manages', () => {
     expect(added.data).toEqual({ id: gid, author: pn(ANA), action: 'add', participants: [pn(EVA)] });
 
     const second = await call('socket.io', 'message.sendText', { number: gid, text: 'welcome Eva' });
-    await waitUntil(() => sim.outbox(ME).some(e => e.id === second.data!.key.id));
+    await waitUntil(() => sim.outbox(ME).some(e => e.id === second.data!.key.id), 20_000);
     expect([...sim.outbox(ME).find(e => e.id === second.data!.key.id)!.participants!].sort()).toEqual([ANA, BRUNO, EVA].sort());
   });
 
@@ -175,12 +185,12 @@ describe('a group the instance creates and manages', () => {
     // A notification the hub never saw: WhatsApp's truth has Dani, the hub's store does not.
     sim.account(ME).groups.get(gid.replace('@g.us', ''))!.members.set(DANI, null);
     const sent = await call('websocket', 'message.sendText', { number: gid, text: 'from the cache' });
-    await waitUntil(() => sim.outbox(ME).some(e => e.id === sent.data!.key.id));
+    await waitUntil(() => sim.outbox(ME).some(e => e.id === sent.data!.key.id), 20_000);
     expect(sim.outbox(ME).find(e => e.id === sent.data!.key.id)!.participants).not.toContain(DANI);
     // group.metadata asks WhatsApp and stores what it answers: the next send reaches Dani.
     await call('websocket', 'group.metadata', { groupJid: gid });
     const after = await call('websocket', 'message.sendText', { number: gid, text: 'now with Dani' });
-    await waitUntil(() => sim.outbox(ME).some(e => e.id === after.data!.key.id));
+    await waitUntil(() => sim.outbox(ME).some(e => e.id === after.data!.key.id), 20_000);
     expect(sim.outbox(ME).find(e => e.id === after.data!.key.id)!.participants).toContain(DANI);
   });
 
@@ -189,7 +199,7 @@ describe('a group the instance creates and manages', () => {
     await call('rest', 'group.participants', { groupJid: gid, action: 'remove', participants: [EVA] });
     await next('group-participants.update', seq, e => e.data.id === gid && e.data.action === 'remove');
     const sent = await call('rest', 'message.sendText', { number: gid, text: 'Eva is gone' });
-    await waitUntil(() => sim.outbox(ME).some(e => e.id === sent.data!.key.id));
+    await waitUntil(() => sim.outbox(ME).some(e => e.id === sent.data!.key.id), 20_000);
     const entry = sim.outbox(ME).find(e => e.id === sent.data!.key.id)!;
     expect(entry.participants).not.toContain(EVA);
     expect(entry.participants).toContain(ANA);
@@ -207,7 +217,7 @@ describe('a group the instance creates and manages', () => {
     const done = await next('send.message:COMPLETED', seq, e => e.data.queue.queueId === queueId);
     expect(done.data.queue.data.jids).toEqual([gid]);
     const id = done.data.queue.data.messageIds[0]!;
-    await waitUntil(() => sim.outbox(ME).some(e => e.id === id));
+    await waitUntil(() => sim.outbox(ME).some(e => e.id === id), 20_000);
     expect(sim.outbox(ME).find(e => e.id === id)).toMatchObject({ group: gid, text: 'bulk to groups' });
   });
 });
@@ -261,7 +271,7 @@ describe('a group others manage', () => {
 
   test('a mention in a group send is kept in the message the members read', async () => {
     const sent = await call('socket.io', 'message.sendText', { number: gid, text: '@5521950000010 look', mentions: [ANA] });
-    await waitUntil(() => sim.outbox(ME).some(e => e.id === sent.data!.key.id));
+    await waitUntil(() => sim.outbox(ME).some(e => e.id === sent.data!.key.id), 20_000);
     const entry = sim.outbox(ME).find(e => e.id === sent.data!.key.id)!;
     expect((entry.message as { extendedTextMessage?: { contextInfo?: { mentionedJid?: string[] } } }).extendedTextMessage?.contextInfo?.mentionedJid).toEqual([pn(ANA)]);
     expect([...entry.participants!].sort()).toEqual([ANA, BRUNO, CARLA].sort());
@@ -310,7 +320,7 @@ describe('a group others manage', () => {
     const upsert = await next('groups.upsert', seq, e => e.data.some(g => g.id === other));
     expect(upsert.data.find(g => g.id === other)).toMatchObject({ subject: 'Later', owner: pn(BRUNO), size: 3 });
     const sent = await call('rest', 'message.sendText', { number: other, text: 'back again' });
-    await waitUntil(() => sim.outbox(ME).some(e => e.id === sent.data!.key.id));
+    await waitUntil(() => sim.outbox(ME).some(e => e.id === sent.data!.key.id), 20_000);
     expect([...sim.outbox(ME).find(e => e.id === sent.data!.key.id)!.participants!].sort()).toEqual([BRUNO, CARLA].sort());
   });
 });

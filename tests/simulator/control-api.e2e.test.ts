@@ -119,3 +119,31 @@ test.each([
   // ...and the simulator is still up.
   expect((await call('GET', '/health')).status).toBe(200);
 });
+
+test('groups over HTTP: a contact creates one, admins change it, members write; refusals in the error shape', async () => {
+  const [OWNER, ANA, BIA, CAIO] = ['5541900000100', '5541900000110', '5541900000111', '5541900000112'];
+  expect((await call('POST', '/accounts', { phone: OWNER, contacts: [ANA, BIA, CAIO].map(phone => ({ phone })) })).status).toBe(201);
+  const created = await call('POST', `/accounts/${OWNER}/groups`, { subject: 'Club', participants: [BIA], by: ANA });
+  expect(created.status).toBe(201);
+  const gid = created.json.id as string;
+  expect(gid).toMatch(/^\d+@g\.us$/);
+  const roles = (json: { participants: { phone: string; role: string | null }[] }) => Object.fromEntries(json.participants.map(p => [p.phone, p.role]));
+  expect(roles(created.json)).toEqual({ [ANA]: 'superadmin', [OWNER]: null, [BIA]: null });
+
+  const refused = await call('POST', `/accounts/${OWNER}/groups/${gid}/participants`, { action: 'add', participants: [CAIO], by: BIA });
+  expect(refused).toEqual({ status: 403, json: { status: 403, error: 'Forbidden', message: 'WhatsApp refused it: not-authorized' } });
+  const added = await call('POST', `/accounts/${OWNER}/groups/${gid}/participants`, { action: 'add', participants: [CAIO, BIA], by: ANA });
+  expect(added.json.results.map((r: { phone: string; error?: number }) => [r.phone, r.error ?? null])).toEqual([
+    [CAIO, null],
+    [BIA, 409]
+  ]);
+  expect((await call('POST', `/accounts/${OWNER}/groups/${gid}/subject`, { subject: 'Book club', by: BIA })).json.subject).toBe('Book club');
+  expect((await call('POST', `/accounts/${OWNER}/groups/${gid}/messages`, { from: CAIO, text: 'hi all' })).json.messageId).toMatch(/^3EB0/);
+
+  const truth = await call('GET', `/accounts/${OWNER}/groups/${gid}`);
+  expect(truth.json).toMatchObject({ id: gid, subject: 'Book club', announce: false, restrict: false });
+  expect(Object.keys(roles(truth.json)).sort()).toEqual([ANA, BIA, CAIO, OWNER].sort());
+  expect((await call('GET', `/accounts/${OWNER}/groups/120363000000000001`)).status).toBe(404);
+  expect((await call('POST', `/accounts/${OWNER}/groups`, { subject: '', participants: [], by: ANA })).status).toBe(400);
+  expect((await call('POST', `/accounts/${OWNER}/groups/${gid}/participants`, { action: 'kick', participants: [CAIO], by: ANA })).status).toBe(400);
+});

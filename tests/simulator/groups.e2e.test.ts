@@ -187,14 +187,14 @@ describe('groups others manage', () => {
 
   test('a send to the group is decrypted by every member; one added after it reads the next', async () => {
     const first = await client.sock.sendMessage(gid, { text: 'hello group' });
-    await waitUntil(() => sim.outbox(ME).some(e => e.id === first!.key.id));
+    await waitUntil(() => sim.outbox(ME).some(e => e.id === first!.key.id), 20_000);
     const entry = sim.outbox(ME).find(e => e.id === first!.key.id)!;
     expect(entry).toMatchObject({ group: gid, to: gid, text: 'hello group' });
     expect([...entry.participants!].sort()).toEqual([ANA, BRUNO, CARLA, DANI].sort());
 
     await sim.groupParticipants(ME, gid, { action: 'remove', participants: [DANI], by: ANA });
     const second = await client.sock.sendMessage(gid, { text: 'without Dani' });
-    await waitUntil(() => sim.outbox(ME).some(e => e.id === second!.key.id));
+    await waitUntil(() => sim.outbox(ME).some(e => e.id === second!.key.id), 20_000);
     expect([...sim.outbox(ME).find(e => e.id === second!.key.id)!.participants!].sort()).toEqual([ANA, BRUNO, CARLA].sort());
 
     // Baileys itself keeps its sender key after a removal: Dani could read the send with the key it kept.
@@ -202,7 +202,7 @@ describe('groups others manage', () => {
 
     await sim.groupParticipants(ME, gid, { action: 'add', participants: [DANI], by: ANA });
     const third = await client.sock.sendMessage(gid, { text: 'Dani is back' });
-    await waitUntil(() => sim.outbox(ME).some(e => e.id === third!.key.id));
+    await waitUntil(() => sim.outbox(ME).some(e => e.id === third!.key.id), 20_000);
     expect([...sim.outbox(ME).find(e => e.id === third!.key.id)!.participants!].sort()).toEqual([ANA, BRUNO, CARLA, DANI].sort());
   });
 

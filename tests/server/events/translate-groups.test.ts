@@ -94,9 +94,12 @@ test('groups.update: merged into the stored group and reported with only what ch
   expect(ctx.storage.groups.get(ctx.instanceId, GID)).toMatchObject({ subject: 'Renamed', desc: 'about us', announce: true });
 });
 
-test('groups.update with the group whole and unchanged (after a fetch of all groups) gives no event', () => {
+test('groups.update with the group whole and unchanged (after a fetch of all groups) gives no event, whatever the members’ order', () => {
   run({ name: 'groups.upsert', data: [metadata()] });
   expect(run({ name: 'groups.update', data: [metadata()] })).toEqual([]);
+  expect(run({ name: 'groups.update', data: [metadata({ participants: [...metadata().participants].reverse() })] })).toEqual([]);
+  const promoted = metadata({ participants: metadata().participants.map(p => ({ ...p, admin: 'admin' as const })) });
+  expect(run({ name: 'groups.update', data: [promoted] })[0]).toMatchObject({ event: 'groups.update', data: [{ id: GID, participants: expect.any(Array) }] });
 });
 
 test('groups.update of a group not stored: a whole one is stored and reported in full, a partial one passed on as it is', () => {
