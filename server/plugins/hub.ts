@@ -10,6 +10,7 @@ import { queueCommands } from '../commands/queue-commands.js';
 import { adminCommands } from '../commands/admin-commands.js';
 import { webhookCommands } from '../commands/webhook-commands.js';
 import { settingsCommands } from '../commands/settings-commands.js';
+import { lidCommands } from '../commands/lid-commands.js';
 import { RateLimiter } from '../commands/rate-limiter.js';
 import { QueueManager } from '../queue/queue-manager.js';
 import { SendScheduler } from '../queue/send-scheduler.js';
@@ -109,7 +110,8 @@ export default fp(
         ...queueCommands(queues),
         ...adminCommands(app.storage),
         ...webhookCommands(webhooks, registry),
-        ...settingsCommands(registry)
+        ...settingsCommands(registry),
+        ...lidCommands(registry)
       },
       name => registry.idOf(name),
       new RateLimiter(opts.config.RATE_LIMIT_PER_SECOND)
