@@ -240,7 +240,6 @@ export class InstanceSession {
       if (update.qr) this.onQr(update.qr);
       if (update.connection === 'open') {
         opened = true;
-        this.opts.logger.info({ version: this.announced?.join('.'), proxy: proxy ? redactProxy(proxy) : undefined }, 'connected to WhatsApp');
         this.attempt = 0;
         this.qrShown = 0;
         const me = auth.state.creds.me;
