@@ -2,8 +2,10 @@ import { Type, type Static, type TSchema } from 'typebox';
 import { ErrorReply, InstanceName, Jid, MessageId } from './common.js';
 import { Chat, Contact } from './events-chat.js';
 import { MessageItem } from './events-message.js';
+import { GroupCommandSchemas } from './commands-group.js';
 import { WebhookCommandSchemas } from './commands-webhook.js';
 import { ProxyUrl, SettingsCommandSchemas } from './commands-settings.js';
+import { MediaCommandSchemas, QueueMediaInput } from './media.js';
 
 /** An instance's state as the API reports it (`qr`: waiting for a scan). */
 export const InstanceStateName = Type.Enum(['connecting', 'qr', 'open', 'close', 'refused']);
@@ -264,7 +266,8 @@ export const QueueMessageInput = Type.Union([
       )
     },
     { additionalProperties: false }
-  )
+  ),
+  Type.Object({ media: QueueMediaInput }, { additionalProperties: false })
 ]);
 
 /** Pacing and safety of a bulk send. */
@@ -357,7 +360,15 @@ export const AdminCommandSchemas = {
  * Every command, by name: its arguments and its result. REST routes, Socket.IO
  * acknowledgements and WebSocket frames all call these through one command layer.
  */
-export const CommandSchemas = { ...BaseCommandSchemas, ...QueueCommandSchemas, ...AdminCommandSchemas, ...WebhookCommandSchemas, ...SettingsCommandSchemas };
+export const CommandSchemas = {
+  ...BaseCommandSchemas,
+  ...MediaCommandSchemas,
+  ...QueueCommandSchemas,
+  ...AdminCommandSchemas,
+  ...WebhookCommandSchemas,
+  ...GroupCommandSchemas,
+  ...SettingsCommandSchemas
+};
 
 export type CommandName = keyof typeof CommandSchemas;
 export const COMMAND_NAMES = Object.keys(CommandSchemas) as CommandName[];

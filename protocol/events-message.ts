@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { Jid, MessageId } from './common.js';
+import { MediaInfo } from './media.js';
 
 /** Who sent a message and in which chat. In a group `wuid` is the group and `participant` the sender. */
 export const MessageHeader = Type.Object({
@@ -15,7 +16,9 @@ export const MessageHeader = Type.Object({
 /** A message body as the map shows it: the text for `conversation`, the content object for every other type. */
 export const MessageBody = Type.Object({
   messageType: Type.String({ minLength: 1 }),
-  message: Type.Union([Type.String(), Type.Record(Type.String(), Type.Unknown()), Type.Null()])
+  message: Type.Union([Type.String(), Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+  /** Image, video, audio, document or sticker: where the hub serves the bytes (EVENTS.md, "Events beyond the map"). */
+  media: Type.Optional(MediaInfo)
 });
 
 /** A message as the map shows it. */

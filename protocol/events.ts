@@ -2,6 +2,7 @@ import { Type, type Static, type TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { InstanceRef } from './common.js';
 import { ChatsDeleteData, ChatsSetData, ChatsUpdateData, ContactsSetData, ContactsUpdateData, ContactsUpsertData, PresenceUpdateData } from './events-chat.js';
+import { GroupParticipantsUpdateData, GroupsUpdateData, GroupsUpsertData } from './events-group.js';
 import { ConnectionUpdateData, QrcodeUpdatedData } from './events-instance.js';
 import { CallData } from './events-call.js';
 import { HistoryProgress, MessagesDeleteData, MessagesSetData, MessagesUpdateData, NewMessageData, StatusBroadcastData } from './events-message.js';
@@ -48,6 +49,12 @@ export const EventDataSchemas = {
   'messages.set': MessagesSetData,
   /** A contact published a status. */
   'status.broadcast': StatusBroadcastData,
+  /** Groups the account joined or created. */
+  'groups.upsert': GroupsUpsertData,
+  /** Groups whose subject, description or settings changed. */
+  'groups.update': GroupsUpdateData,
+  /** Members added to, removed from, promoted or demoted in a group. */
+  'group-participants.update': GroupParticipantsUpdateData,
   /** A call offered to the account, or what became of it (rejected by the hub with `rejectCalls`). */
   call: CallData,
   /** A bulk send begins. */

@@ -38,6 +38,15 @@ export const ConfigSchema = Type.Object({
   WEBHOOK_BACKOFF_BASE_MS: Type.Integer({ minimum: 1, default: 1000, description: 'the first retry delay of a webhook; it doubles on each failure, with jitter' }),
   WEBHOOK_BACKOFF_MAX_MS: Type.Integer({ minimum: 1, default: 600_000, description: 'the longest retry delay of a webhook' }),
   WEBHOOK_ALLOW_PRIVATE: Type.Boolean({ default: false, description: 'let instance tokens point webhooks at loopback, private and link-local addresses' }),
+  MEDIA_DOWNLOAD: Type.Enum(['eager', 'lazy', 'off'], {
+    default: 'eager',
+    description: 'received media: fetched from WhatsApp at once (eager), on the first GET /media (lazy), or never (off)'
+  }),
+  MEDIA_MAX_BYTES: Type.Integer({ minimum: 1, default: 64 * 1024 * 1024, description: 'largest media file sent or stored; larger sends are refused with 413' }),
+  MEDIA_RETENTION_DAYS: Type.Number({ minimum: 0, default: 0, description: 'stored media older than this is deleted (0: keep all)' }),
+  MEDIA_FETCH_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 30_000, description: 'how long fetching a media URL given to message.sendMedia may take' }),
+  MEDIA_FETCH_ALLOW_PRIVATE: Type.Boolean({ default: false, description: 'let message.sendMedia fetch URLs on loopback, private and link-local addresses' }),
+  MEDIA_URL_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 604_800, default: 3600, description: 'lifetime of a signed media URL from media.url' }),
   WA_WS_URL: Type.Optional(Type.String({ pattern: '^wss?://', description: "WhatsApp's WebSocket URL (Baileys' default when unset)" })),
   WA_VERSION: Type.Optional(Type.String({ pattern: '^\\d+\\.\\d+\\.\\d+$', description: 'the WhatsApp Web version to announce (e.g. 2.3000.1043857760); no lookup when set' })),
   WA_VERSION_URL: Type.String({

@@ -17,11 +17,19 @@ export const Errors = {
   queueNotFound: createError<[string]>('HUB_QUEUE_NOT_FOUND', 'queue %s does not exist', 404),
   illegalQueueMove: createError<[string, string]>('HUB_QUEUE_STATE', 'a queue that is %s cannot be %s', 409),
   webhookNotFound: createError<[string]>('HUB_WEBHOOK_NOT_FOUND', 'webhook %s does not exist', 404),
+  groupNotFound: createError<[string]>('HUB_GROUP_NOT_FOUND', 'group %s does not exist', 404),
+  notGroupMember: createError<[string]>('HUB_NOT_GROUP_MEMBER', 'the instance is not a participant of group %s', 403),
+  notGroupAdmin: createError<[string]>('HUB_NOT_GROUP_ADMIN', 'the instance is not an admin of group %s', 403),
+  inviteNotValid: createError('HUB_INVITE_NOT_VALID', 'the invite code is not valid or was revoked', 404),
+  groupFailed: createError<[string]>('HUB_GROUP_FAILED', 'WhatsApp did not accept the group change: %s', 502),
   tooManyRequests: createError('HUB_RATE_LIMITED', 'too many requests', 429),
   replayInFlight: createError('HUB_REPLAY_IN_FLIGHT', 'a replay is already running on this socket; wait for its acknowledgement', 429),
   tokenRevoked: createError('HUB_TOKEN_REVOKED', 'the instance of this token was deleted', 401),
   sendFailed: createError<[string]>('HUB_SEND_FAILED', 'WhatsApp did not accept the message: %s', 502),
   appStateFailed: createError<[string]>('HUB_APP_STATE_FAILED', 'WhatsApp did not accept the chat change: %s', 502),
+  mediaTooLarge: createError<[number]>('HUB_MEDIA_TOO_LARGE', 'the media is larger than MEDIA_MAX_BYTES (%d bytes)', 413),
+  mediaNotFound: createError<[string]>('HUB_MEDIA_NOT_FOUND', 'no media for message %s', 404),
+  mediaUnavailable: createError<[string]>('HUB_MEDIA_UNAVAILABLE', 'the media could not be fetched from WhatsApp: %s', 502),
   storeUnavailable: createError<[string]>('HUB_STORE_UNAVAILABLE', 'the store cannot be written (%s); instances stay closed until it can', 503)
 } as const;
 

@@ -1,5 +1,6 @@
 import { jidDecode, type BinaryNode } from '@whiskeysockets/baileys';
 import { AppState } from './app-state.js';
+import type { SimGroup } from './groups.js';
 import { SignalDevice } from './signal-device.js';
 import {
   deriveLid,
@@ -38,6 +39,8 @@ export class SimAccount {
   /** While true, inbound stanzas wait for the next login instead of going out live. */
   offline = false;
   readonly outbox: OutboxEntry[] = [];
+  /** Groups the account is or was in, by the user part of their JID. */
+  readonly groups = new Map<string, SimGroup>();
   readonly clientReceipts: ClientReceipt[] = [];
   readonly clientPresence: ClientPresence[] = [];
   /** Calls offered to the account, newest last, with the client's answer. */

@@ -23,6 +23,8 @@ import { answerIq } from './iq-router.js';
 import type { ClientLink, Companion, StanzaBuilder } from './model.js';
 import { frame, FrameReader, NoiseResponder } from './noise-responder.js';
 import { receiveFromClient } from './outbound.js';
+import type { MediaServer } from './media-server.js';
+import { answerMediaRetry } from './media-retry.js';
 
 /** What a connection needs from the simulator that owns it. */
 export interface ConnectionHost {
@@ -34,6 +36,7 @@ export interface ConnectionHost {
   registerCodePairing(phone: string, conn: ClientConnection): void;
   releaseRefs(conn: ClientConnection): void;
   pictureUrl(phone: string): string;
+  readonly media: MediaServer;
   /** Whether a client of this WhatsApp Web version is let in (older ones are refused with 405). */
   accepts(version: readonly number[]): boolean;
 }
@@ -438,6 +441,7 @@ export class ClientConnection implements ClientLink {
             account,
             companion: this.linked,
             pictureUrl: phone => this.host.pictureUrl(phone),
+            mediaConn: () => this.host.media.mediaConn(account.phone),
             onActive: () => void this.onActive(),
             onRemoveCompanion: () => {
               account.unlink();
@@ -447,7 +451,7 @@ export class ClientConnection implements ClientLink {
         );
         return;
       case 'message':
-        await receiveFromClient(account, this.linked, node, n => this.send(n));
+        await receiveFromClient(account, this.linked, node, n => this.send(n), this.host.media);
         return;
       case 'receipt': {
         const ids = [node.attrs.id ?? '', ...itemIds(node)];
@@ -455,6 +459,8 @@ export class ClientConnection implements ClientLink {
         if (node.attrs.type !== 'retry') for (const id of ids) this.unacked.delete(id);
         account.recordReceipt({ to: node.attrs.to ?? '', type: node.attrs.type ?? 'delivery', ids, timestamp: Date.now() });
         this.send({ tag: 'ack', attrs: { class: 'receipt', id: node.attrs.id ?? '', from: node.attrs.to ?? '' } });
+        const retried = answerMediaRetry(this.host.media, node);
+        if (retried) this.send(retried);
         return;
       }
       case 'ack':

@@ -3,6 +3,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { SimAccount } from './account.js';
 import { registerContactRoutes } from './control-contact-routes.js';
+import { registerGroupRoutes } from './control-group-routes.js';
+import { SIM_MEDIA_TYPES, type SimMediaSpec } from './media-messages.js';
 import type { PhoneAction } from './phone-actions.js';
 import { SimulatorError, type WaVersion, type WhatsAppSimulator } from './simulator.js';
 
@@ -65,6 +67,17 @@ const HistorySpec = Type.Object(
   { additionalProperties: false }
 );
 const Text = Type.String({ minLength: 1, maxLength: 65_536 });
+const MediaSpec = Type.Object(
+  {
+    type: Type.Union(SIM_MEDIA_TYPES.map(t => Type.Literal(t))),
+    base64: Type.String({ minLength: 1 }),
+    mimetype: Type.String({ minLength: 1, maxLength: 255 }),
+    caption: Type.Optional(Type.String({ maxLength: 65_536 })),
+    fileName: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    ptt: Type.Optional(Type.Boolean())
+  },
+  { additionalProperties: false }
+);
 const MessageId = Type.String({ minLength: 1, maxLength: 128 });
 const Name = Type.String({ minLength: 1, maxLength: 256 });
 const OnChat = (action: string, extra: Record<string, ReturnType<typeof Type.Optional>> = {}) =>
@@ -101,6 +114,7 @@ const PIXEL = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQ
 
 const reasonPhrase: Record<number, string> = {
   400: 'Bad Request',
+  403: 'Forbidden',
   404: 'Not Found',
   409: 'Conflict',
   413: 'Payload Too Large',
@@ -134,7 +148,7 @@ const summary = (a: SimAccount) => ({
  * as JSON on a loopback port. Every refusal is `{status, error, message}`.
  */
 export function buildControlApi(sim: WhatsAppSimulator): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024 }).withTypeProvider<TypeBoxTypeProvider>();
+  const app = Fastify({ logger: false, bodyLimit: 128 * 1024 * 1024 }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, _req, reply) => {
     const status = err instanceof SimulatorError ? err.status : err.validation ? 400 : (err.statusCode ?? 500);
@@ -195,10 +209,42 @@ export function buildControlApi(sim: WhatsAppSimulator): FastifyInstance {
       schema: {
         params: PhoneParams,
         // plaintext: skip Signal (as WhatsApp does for newsletters); a baseline for benchmarks.
-        body: Type.Object({ ...From, text: Text, plaintext: Type.Optional(Type.Boolean()) })
+        body: Type.Object(
+          { ...From, text: Type.Optional(Text), media: Type.Optional(MediaSpec), plaintext: Type.Optional(Type.Boolean()) },
+          { additionalProperties: false }
+        )
       }
     },
-    async req => sim.sendText(req.params.phone, req.body.from, req.body.text, { plaintext: req.body.plaintext })
+    async req => {
+      const { from, text, media, plaintext } = req.body;
+      if ((text === undefined) === (media === undefined)) throw new SimulatorError(400, 'give either text or media');
+      if (media) return sim.sendMedia(req.params.phone, from, media as SimMediaSpec);
+      return sim.sendText(req.params.phone, from, text!, { plaintext });
+    }
+  );
+  app.post('/accounts/:phone/media-expire', { schema: { params: PhoneParams, body: Type.Object({ messageId: MessageId }) } }, async req =>
+    sim.expireMedia(req.params.phone, req.body.messageId)
+  );
+  app.get('/accounts/:phone/uploads', { schema: { params: PhoneParams } }, async req => {
+    const uploads = sim.uploads(req.params.phone);
+    return { count: uploads.length, uploads };
+  });
+  // Many texts from one contact in one request, sent in order: load for benchmarks without an HTTP request per message.
+  app.post(
+    '/accounts/:phone/messages/burst',
+    {
+      schema: {
+        params: PhoneParams,
+        body: Type.Object({ ...From, text: Text, count: Type.Integer({ minimum: 1, maximum: 10_000 }), plaintext: Type.Optional(Type.Boolean()) })
+      }
+    },
+    async req => {
+      const messageIds: string[] = [];
+      for (let i = 1; i <= req.body.count; i++) {
+        messageIds.push((await sim.sendText(req.params.phone, req.body.from, `${req.body.text} ${i}`, { plaintext: req.body.plaintext })).messageId);
+      }
+      return { messageIds };
+    }
   );
   app.post(
     '/accounts/:phone/pairing-code',
@@ -263,6 +309,7 @@ export function buildControlApi(sim: WhatsAppSimulator): FastifyInstance {
     return { offline: req.body.offline };
   });
   registerContactRoutes(app, sim);
+  registerGroupRoutes(app, sim);
   app.post('/accounts/:phone/app-state', { schema: { params: PhoneParams, body: PhoneActionBody } }, async req =>
     sim.appStateAction(req.params.phone, req.body as PhoneAction)
   );

@@ -21,11 +21,6 @@ export function registerContactRoutes(app: FastifyInstance, sim: WhatsAppSimulat
   api.post('/accounts/:phone/call', { schema: { params: PhoneParams, body: Type.Object({ from: Phone, isVideo: Type.Optional(Type.Boolean()) }, { additionalProperties: false }) } }, async req =>
     sim.call(req.params.phone, req.body.from, req.body.isVideo ?? false)
   );
-  api.post(
-    '/accounts/:phone/group-messages',
-    { schema: { params: PhoneParams, body: Type.Object({ group: Type.String({ pattern: '^\\d[\\d-]{5,40}$' }), from: Phone, text: Text }, { additionalProperties: false }) } },
-    async req => sim.sendGroupText(req.params.phone, req.body.group, req.body.from, req.body.text)
-  );
   api.get('/accounts/:phone/calls', { schema: { params: PhoneParams } }, async req => sim.calls(req.params.phone));
   api.post('/accounts/:phone/phone-messages', { schema: { params: PhoneParams, body: Type.Object({ to: Phone, text: Text }) } }, async req =>
     sim.sendFromPhone(req.params.phone, req.body.to, req.body.text)

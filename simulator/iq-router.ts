@@ -1,6 +1,7 @@
 import { getBinaryNodeChild, getBinaryNodeChildren, jidDecode, type BinaryNode } from '@whiskeysockets/baileys';
 import type { SimAccount } from './account.js';
 import { AppStateRefusal } from './app-state.js';
+import { answerGroupIq } from './group-iq.js';
 import type { Companion } from './model.js';
 
 /** What an IQ handler may use of its connection. */
@@ -8,6 +9,8 @@ export interface IqContext {
   account: SimAccount;
   companion: Companion;
   pictureUrl(phone: string): string;
+  /** The `<media_conn>` answer: upload auth for this account and the media host. */
+  mediaConn(): BinaryNode;
   /** Runs once the `passive active` IQ is answered: the client is ready for its offline queue. */
   onActive(): void;
   /** The client unlinked itself (logout). */
@@ -146,6 +149,8 @@ const handlers: Record<string, Handler> = {
   usync,
   'w:profile:picture': picture,
   'w:sync:app:state': appState,
+  'w:g2': (iq, { account }) => answerGroupIq(iq, account),
+  'w:m': (iq, ctx) => (getBinaryNodeChild(iq, 'media_conn') ? ctx.mediaConn() : undefined),
   abt: () => ({ tag: 'props', attrs: { protocol: '1', hash: 'sim' }, content: [] }),
   blocklist: () => ({ tag: 'list', attrs: {} }),
   privacy: iq =>

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { BinaryNode } from '@whiskeysockets/baileys';
 import type { ContactCard } from './contact-cards.js';
+import type { OutboxMedia } from './media-messages.js';
 import { SignalDevice, type ClientBundle } from './signal-device.js';
 
 /** A phone number as digits only, e.g. "5531900000001". */
@@ -83,6 +84,20 @@ export interface OutboxEntry {
   repeat: boolean;
   /** For a contact card: what the receiving phone shows, decoded from the message and its vCard. */
   contacts?: ContactCard[];
+  /** A group send: the group's JID (also in `to`). */
+  group?: string;
+  /** A group send: the members whose phones decrypted it. */
+  participants?: Phone[];
+  /** For a media message: what the contact downloaded and decrypted. */
+  media?: OutboxMedia;
+  /** The contact could not download or decrypt the media (the reason). */
+  mediaError?: string;
+  /**
+   * A group send: former members who could decrypt it with the sender key they kept,
+   * had it reached them (WhatsApp routes it only to members). Empty once the sender
+   * started a new key after they left, which is what keeps them out.
+   */
+  readableByFormer?: Phone[];
 }
 
 /** A receipt the client sent (e.g. a read receipt after markRead). */

@@ -1,7 +1,10 @@
-import { getBinaryNodeChild, getBinaryNodeChildren, proto, unpadRandomMax16, type BinaryNode } from '@whiskeysockets/baileys';
+import { getBinaryNodeChild, getBinaryNodeChildren, isJidGroup, jidDecode, proto, unpadRandomMax16, type BinaryNode } from '@whiskeysockets/baileys';
 import type { SimAccount } from './account.js';
 import { contactCardsOf } from './contact-cards.js';
+import { receiveGroupFromClient } from './group-messages.js';
 import { contactReceipt } from './inbound-stanzas.js';
+import { receiveMedia } from './media-messages.js';
+import type { MediaServer } from './media-server.js';
 import type { Companion, SimContact } from './model.js';
 
 const textOf = (message: proto.IMessage): string | null =>
@@ -24,9 +27,16 @@ function ackLost(account: SimAccount, to: string): boolean {
  * names (a contact, or the own phone's `deviceSentMessage`), records what each
  * contact received in the outbox, acks it, and answers with the contact's receipts.
  */
-export async function receiveFromClient(account: SimAccount, companion: Companion, stanza: BinaryNode, send: (n: BinaryNode) => void): Promise<void> {
+export async function receiveFromClient(
+  account: SimAccount,
+  companion: Companion,
+  stanza: BinaryNode,
+  send: (n: BinaryNode) => void,
+  media: MediaServer
+): Promise<void> {
   const id = stanza.attrs.id ?? '';
   const to = stanza.attrs.to ?? '';
+  if (isJidGroup(to)) return receiveGroupSend(account, companion, stanza, send);
   const copies: { jid: string; enc: BinaryNode }[] = [];
   for (const participant of getBinaryNodeChildren(getBinaryNodeChild(stanza, 'participants'), 'to')) {
     const enc = getBinaryNodeChild(participant, 'enc');
@@ -48,6 +58,11 @@ export async function receiveFromClient(account: SimAccount, companion: Companio
     const repeat = contact.surfaced.has(id);
     contact.surfaced.add(id);
     const cards = contactCardsOf(message);
+    // A repeat is not downloaded again: the contact already has the file.
+    const got = repeat ? undefined : await receiveMedia(media, message).then(
+      m => (m ? { media: m } : {}),
+      (err: Error) => ({ mediaError: err.message })
+    );
     account.outbox.push({
       id,
       to,
@@ -55,7 +70,8 @@ export async function receiveFromClient(account: SimAccount, companion: Companio
       message: proto.Message.toObject(message, { longs: Number, bytes: String, defaults: false }) as Record<string, unknown>,
       timestamp: Date.now(),
       repeat,
-      ...(cards ? { contacts: cards } : {})
+      ...(cards ? { contacts: cards } : {}),
+      ...got
     });
     reached.push(contact);
   }
@@ -71,4 +87,22 @@ export async function receiveFromClient(account: SimAccount, companion: Companio
       if (contact.receipts === 'auto') setTimeout(() => void account.deliver(contactReceipt(to, [id], 'read')), delay);
     }, delay);
   }
+}
+
+/**
+ * A group send: routed only to current members, each decrypting with the sender
+ * key it holds. A group the account is not in is refused as WhatsApp does (403 on the ack).
+ */
+async function receiveGroupSend(account: SimAccount, companion: Companion, stanza: BinaryNode, send: (n: BinaryNode) => void): Promise<void> {
+  const id = stanza.attrs.id ?? '';
+  const to = stanza.attrs.to ?? '';
+  const group = account.groups.get(jidDecode(to)?.user ?? '');
+  const ack = (error?: number) =>
+    send({ tag: 'ack', attrs: { class: 'message', id, from: to, t: String(Math.floor(Date.now() / 1000)), ...(error ? { error: String(error) } : {}) } });
+  if (!group?.members.has(account.phone)) return ack(403);
+  // Only admins write in an announcement group.
+  if (group.announce && !group.isAdmin(account.phone)) return ack(403);
+  const entry = await receiveGroupFromClient(account, companion, group, stanza);
+  if (entry) account.outbox.push(entry);
+  ack();
 }

@@ -11,6 +11,19 @@ import { toModification, type PhoneAction } from './phone-actions.js';
 import { ClientConnection, LOGGED_OUT } from './client-connection.js';
 import { editMessage, phoneSentMessage, pictureNotification } from './contact-actions.js';
 import { callOffer, contactMessage, contactReceipt, presenceNode } from './inbound-stanzas.js';
+import { memberGroupMessage, rotateSenderKeys } from './group-messages.js';
+import {
+  changeParticipants,
+  GroupRefusal,
+  groupNode,
+  groupNotification,
+  groupView,
+  participantsChild,
+  SimGroup,
+  type ParticipantAction
+} from './groups.js';
+import { contactMediaMessage, SIM_MEDIA_TYPES, type SimMediaSpec } from './media-messages.js';
+import { MediaServer, type UploadRecord } from './media-server.js';
 import {
   isPhone,
   newMessageId,
@@ -96,12 +109,15 @@ export class WhatsAppSimulator {
   /** How often the version document was fetched (the hub looks it up at boot and after a 405). */
   versionFetches = 0;
   private readonly connections = new Set<ClientConnection>();
+  /** WhatsApp's media hosts: HTTPS uploads and downloads with the test CA's certificate. */
+  readonly media: MediaServer;
 
   constructor(private readonly options: SimulatorOptions = {}) {
     this.logger = options.logger ?? pino({ level: 'silent' });
     this.qrRefs = options.qrRefs ?? 6;
     this.autoContacts = options.autoContacts ?? true;
     this.pictureBaseUrl = options.pictureBaseUrl ?? 'http://127.0.0.1/pictures';
+    this.media = new MediaServer(options.host ?? '127.0.0.1');
     this.minVersion = options.minVersion;
     this.latestVersion = options.latestVersion;
   }
@@ -163,6 +179,7 @@ export class WhatsAppSimulator {
       ws.on('close', () => this.connections.delete(conn));
     });
     this.wss = wss;
+    await this.media.start();
     this.logger.info({ url: this.url }, 'simulator listening');
     return this;
   }
@@ -172,6 +189,7 @@ export class WhatsAppSimulator {
     const wss = this.wss;
     this.wss = undefined;
     if (wss) await new Promise<void>(resolve => wss.close(() => resolve()));
+    await this.media.stop();
     const http = this.http;
     // Keep-alive connections from version lookups would hold the port open for seconds.
     http?.closeAllConnections();
@@ -266,20 +284,38 @@ export class WhatsAppSimulator {
     return { messageId: id };
   }
 
+  /** Contact `from` uploads a file and sends it (image, video, audio or voice note, document, sticker). */
+  async sendMedia(phone: Phone, from: Phone, spec: SimMediaSpec): Promise<{ messageId: string }> {
+    const account = this.account(phone);
+    const contact = this.contactOf(account, from);
+    if (!SIM_MEDIA_TYPES.includes(spec.type)) throw new SimulatorError(400, `media type must be one of ${SIM_MEDIA_TYPES.join(', ')}`);
+    if (!spec.base64) throw new SimulatorError(400, 'media base64 is empty');
+    const id = newMessageId();
+    const message = await contactMediaMessage(this.media, spec);
+    const content = Object.values(message)[0] as { directPath: string; mediaKey: Uint8Array };
+    this.media.rememberMessage(id, content.directPath, content.mediaKey);
+    await account.deliver(contactMessage(contact, message, id));
+    return { messageId: id };
+  }
+
+  /** The media URL of a contact's message expires on the CDN (404); the phone can still upload it again. */
+  expireMedia(phone: Phone, messageId: string): { expired: boolean } {
+    this.account(phone);
+    if (!this.media.expireMessage(messageId)) throw notFound(`no media message ${messageId}`);
+    return { expired: true };
+  }
+
+  /** Uploads the account's client made to the media host, in order. */
+  uploads(phone: Phone): UploadRecord[] {
+    this.account(phone);
+    return this.media.uploadsOf(phone);
+  }
+
   /** Contact `from` posts a text status (status@broadcast). */
   async postStatus(phone: Phone, from: Phone, text: string): Promise<{ messageId: string }> {
     const account = this.account(phone);
     const id = newMessageId();
     await account.deliver(contactMessage(this.contactOf(account, from), { extendedTextMessage: { text } }, id, { status: true }));
-    return { messageId: id };
-  }
-
-  /** Contact `from` writes in group `group` (its id, digits and dashes, without `@g.us`). */
-  async sendGroupText(phone: Phone, group: string, from: Phone, text: string): Promise<{ messageId: string }> {
-    if (!/^\d[\d-]{5,40}$/.test(group)) throw new SimulatorError(400, `group must be a group id (digits, without @g.us): ${group}`);
-    const account = this.account(phone);
-    const id = newMessageId();
-    await account.deliver(contactMessage(this.contactOf(account, from), { conversation: text }, id, { group: `${group}@g.us` }));
     return { messageId: id };
   }
 
@@ -411,5 +447,86 @@ export class WhatsAppSimulator {
 
   setOffline(phone: Phone, offline: boolean): void {
     this.account(phone).offline = offline;
+  }
+
+  // --- groups (what contacts do in them; the client's own changes come as w:g2 IQs) ---
+
+  private groupOf(account: SimAccount, id: string): SimGroup {
+    const group = account.groups.get(id.replace(/@g\.us$/, ''));
+    if (!group) throw notFound(`no group ${id} on account ${account.phone}`);
+    return group;
+  }
+
+  private asRefusal<T>(run: () => T): T {
+    try {
+      return run();
+    } catch (err) {
+      if (err instanceof GroupRefusal) throw new SimulatorError(err.code === 406 ? 409 : err.code, `WhatsApp refused it: ${err.text}`);
+      throw err;
+    }
+  }
+
+  /** Contact `by` creates a group with the account and `participants` in it; the client is told with a `create` notification. */
+  async createGroup(phone: Phone, spec: { subject: string; participants: Phone[]; by: Phone }): Promise<ReturnType<typeof groupView>> {
+    const account = this.account(phone);
+    const creator = this.contactOf(account, spec.by);
+    const group = new SimGroup(spec.subject, creator.phone);
+    group.members.set(account.phone, null);
+    for (const p of spec.participants) if (p !== account.phone) group.members.set(this.contactOf(account, p).phone, null);
+    account.groups.set(group.id, group);
+    await account.deliver(groupNotification(account, group, creator.phone, { tag: 'create', attrs: {}, content: [groupNode(account, group)] }));
+    return groupView(account, group);
+  }
+
+  /** Admin `by` adds, removes, promotes or demotes members; a removal starts new sender keys for everyone left. */
+  async groupParticipants(
+    phone: Phone,
+    id: string,
+    spec: { action: ParticipantAction; participants: Phone[]; by: Phone }
+  ): Promise<{ results: { phone: Phone; jid: string; error?: number }[] }> {
+    const account = this.account(phone);
+    const group = this.groupOf(account, id);
+    const actor = this.contactOf(account, spec.by).phone;
+    const { results, changed } = this.asRefusal(() => changeParticipants(account, group, actor, spec.action, spec.participants));
+    if (changed.length) await account.deliver(groupNotification(account, group, actor, participantsChild(account, spec.action, changed)));
+    if (changed.length && spec.action === 'remove') rotateSenderKeys(account, group);
+    return { results };
+  }
+
+  /** Member `by` renames the group. */
+  async groupSubject(phone: Phone, id: string, spec: { subject: string; by: Phone }): Promise<ReturnType<typeof groupView>> {
+    const account = this.account(phone);
+    const group = this.groupOf(account, id);
+    const actor = this.contactOf(account, spec.by).phone;
+    this.asRefusal(() => group.assertMayEdit(actor, false));
+    group.subject = spec.subject;
+    group.subjectOwner = actor;
+    group.subjectTime = Math.floor(Date.now() / 1000);
+    await account.deliver(
+      groupNotification(account, group, actor, { tag: 'subject', attrs: { subject: spec.subject, s_t: String(group.subjectTime) } })
+    );
+    return groupView(account, group);
+  }
+
+  /** Member `from` writes to the group, with real sender keys; `mentions` are phones mentioned in it. */
+  async groupMessage(phone: Phone, id: string, from: Phone, text: string, mentions: Phone[] = []): Promise<{ messageId: string }> {
+    const account = this.account(phone);
+    const group = this.groupOf(account, id);
+    const contact = this.contactOf(account, from);
+    if (!group.members.has(contact.phone)) throw new SimulatorError(409, `${from} is not in group ${group.jid}`);
+    if (!group.members.has(account.phone)) throw new SimulatorError(409, `account ${phone} is not in group ${group.jid}`);
+    const messageId = newMessageId();
+    // A mention travels as the phone's LID-era clients send it: the text, and the JIDs mentioned beside it.
+    const message: proto.IMessage = mentions.length
+      ? { extendedTextMessage: { text, contextInfo: { mentionedJid: mentions.map(p => `${p}@s.whatsapp.net`) } } }
+      : { conversation: text };
+    await account.deliver(memberGroupMessage(group, contact, message, messageId));
+    return { messageId };
+  }
+
+  /** The group as the simulator holds it. */
+  group(phone: Phone, id: string): ReturnType<typeof groupView> {
+    const account = this.account(phone);
+    return groupView(account, this.groupOf(account, id));
   }
 }

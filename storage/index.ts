@@ -4,8 +4,10 @@ import { contactsRepository, type ContactsRepository } from './contacts-reposito
 import { openDatabase, type Database, type OpenOptions } from './database.js';
 import { storeHealth, type StoreHealth } from './store-health.js';
 import { eventLog, type EventLog } from './event-log.js';
+import { groupsRepository, type GroupsRepository } from './groups-repository.js';
 import { instancesRepository, type InstancesRepository } from './instances-repository.js';
 import { instanceSettingsRepository, type InstanceSettingsRepository } from './instance-settings-repository.js';
+import { mediaRepository, type MediaRepository } from './media-repository.js';
 import { messagesRepository, type MessagesRepository } from './messages-repository.js';
 import { queuesRepository, type QueuesRepository } from './queues-repository.js';
 import { sendsRepository, type SendsRepository } from './sends-repository.js';
@@ -20,6 +22,7 @@ export { contactsRepository, type ContactPatch, type ContactRow, type ContactsRe
 export { EmptyDatabaseError, openDatabase, type Database, type OpenOptions } from './database.js';
 export { createPrivateFile, makePrivateDir, wideModes, PRIVATE_DIR, PRIVATE_FILE, type WideMode } from './file-modes.js';
 export { storeHealth, storeProblemOf, type StoreHealth, type StoreProblem } from './store-health.js';
+export { groupsRepository, type GroupsRepository } from './groups-repository.js';
 export { eventLog, type AppendedEvent, type EventLog, type LoggedEvent, type PayloadBuilder, type PruneOptions } from './event-log.js';
 export { instancesRepository, type InstanceRow, type InstancesRepository, type NewInstance } from './instances-repository.js';
 export { instanceSettingsRepository, type InstanceSettingsRepository } from './instance-settings-repository.js';
@@ -31,6 +34,7 @@ export {
   type MessagesRepository,
   type StoredMessage
 } from './messages-repository.js';
+export { mediaRepository, type MediaRepository, type MediaRow, type NewMedia } from './media-repository.js';
 export { appliedMigrations, migrate, MIGRATIONS, type AppliedMigration, type Migration } from './migrations.js';
 export { queuesRepository, type QueueCounts, type QueueRow, type QueuesRepository, type RecipientRow } from './queues-repository.js';
 export { sendsRepository, type SendsRepository } from './sends-repository.js';
@@ -48,7 +52,11 @@ export interface Storage {
   settings: SettingsRepository;
   chats: ChatsRepository;
   contacts: ContactsRepository;
+  /** Group metadata, also what Baileys' group sends read instead of asking WhatsApp. */
+  groups: GroupsRepository;
   messages: MessagesRepository;
+  /** Media messages and whether their bytes are stored. */
+  media: MediaRepository;
   events: EventLog;
   queues: QueuesRepository;
   /** Write probe, file identity and schema checks, for readiness and for noticing a store that went away. */
@@ -71,7 +79,9 @@ export function createStorage(file: string, opts: OpenOptions = {}): Storage {
     settings: settingsRepository(db),
     chats: chatsRepository(db),
     contacts: contactsRepository(db),
+    groups: groupsRepository(db),
     messages: messagesRepository(db),
+    media: mediaRepository(db),
     events: eventLog(db),
     queues: queuesRepository(db),
     health: storeHealth(db, file),

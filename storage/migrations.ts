@@ -182,6 +182,46 @@ export const MIGRATIONS: readonly Migration[] = [
     `
   },
   {
+    version: 6,
+    name: 'media',
+    sql: `
+      -- One row per media message (received or sent). The bytes live under DATA_DIR/media,
+      -- named by their SHA-256, so a file sent to many or received twice is kept once.
+      -- sha256 is what WhatsApp says the plaintext hashes to; stored_at is set once the
+      -- file with that digest is on disk.
+      CREATE TABLE media (
+        instance_id TEXT NOT NULL REFERENCES instances(id) ON DELETE CASCADE,
+        message_id TEXT NOT NULL,
+        chat_jid TEXT NOT NULL,
+        from_me INTEGER NOT NULL,
+        media_type TEXT NOT NULL,
+        mimetype TEXT NOT NULL,
+        file_length INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        stored_at INTEGER,
+        PRIMARY KEY (instance_id, message_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX media_by_sha256 ON media (sha256);
+      CREATE INDEX media_by_created ON media (created_at);
+    `
+  },
+  {
+    version: 7,
+    name: 'groups',
+    sql: `
+      -- Baileys' group metadata as JSON, one row per group: what a group send hands to Baileys
+      -- (cachedGroupMetadata) instead of asking WhatsApp for the members every time.
+      CREATE TABLE groups (
+        instance_id TEXT NOT NULL REFERENCES instances(id) ON DELETE CASCADE,
+        jid TEXT NOT NULL,
+        metadata TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (instance_id, jid)
+      ) WITHOUT ROWID;
+    `
+  },
+  {
     version: 8,
     name: 'instance settings',
     sql: `

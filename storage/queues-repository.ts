@@ -47,8 +47,10 @@ export interface QueuesRepository {
   setState(id: string, state: string, reason?: string | null): void;
   recipients(queueId: string): RecipientRow[];
   recipient(queueId: string, position: number): RecipientRow | undefined;
-  /** The first recipient not yet handled (pending or caught mid-send), in order. */
-  nextOpen(queueId: string): RecipientRow | undefined;
+  /** The first recipient not yet handled (pending or caught mid-send), in order, from `position` on. */
+  nextOpen(queueId: string, position?: number): RecipientRow | undefined;
+  /** Up to `limit` pending recipients from `position` on whose number has not been checked yet, in order. */
+  unchecked(queueId: string, position: number, limit: number): RecipientRow[];
   updateRecipient(queueId: string, position: number, patch: Partial<Pick<RecipientRow, 'jid' | 'state' | 'message_id' | 'error' | 'attempts'>>): void;
   counts(queueId: string): QueueCounts;
   /** The recipients WhatsApp took so far, in order: the lists COMPLETED and the manager events carry. */
@@ -70,9 +72,24 @@ export function queuesRepository(db: Database): QueuesRepository {
   const setState = db.prepare<[string, string | null, number, string]>('UPDATE queues SET state = ?, reason = ?, updated_at = ? WHERE id = ?');
   const recipients = db.prepare<[string], RecipientRow>('SELECT * FROM queue_recipients WHERE queue_id = ? ORDER BY position');
   const recipient = db.prepare<[string, number], RecipientRow>('SELECT * FROM queue_recipients WHERE queue_id = ? AND position = ?');
-  const nextOpen = db.prepare<[string], RecipientRow>(
-    "SELECT * FROM queue_recipients WHERE queue_id = ? AND state IN ('pending', 'sending') ORDER BY position LIMIT 1"
+  // From a position on: the runner walks in order, so it never rescans the rows it has handled.
+  const nextOpen = db.prepare<[string, number], RecipientRow>(
+    "SELECT * FROM queue_recipients WHERE queue_id = ? AND position >= ? AND state IN ('pending', 'sending') ORDER BY position LIMIT 1"
   );
+  const unchecked = db.prepare<[string, number, number], RecipientRow>(
+    "SELECT * FROM queue_recipients WHERE queue_id = ? AND position >= ? AND state = 'pending' AND jid IS NULL AND error IS NULL ORDER BY position LIMIT ?"
+  );
+  // One statement per set of patched fields, prepared once: a queue updates each recipient two or three times.
+  const updates = new Map<string, ReturnType<Database['prepare']>>();
+  const updateFor = (fields: string[]) => {
+    const key = fields.join(',');
+    let stmt = updates.get(key);
+    if (!stmt) {
+      const sets = [...fields.map(f => `${f} = @${f}`), 'updated_at = @now'].join(', ');
+      updates.set(key, (stmt = db.prepare(`UPDATE queue_recipients SET ${sets} WHERE queue_id = @queueId AND position = @position`)));
+    }
+    return stmt;
+  };
   const counts = db.prepare<[string], { state: string; n: number }>('SELECT state, COUNT(*) AS n FROM queue_recipients WHERE queue_id = ? GROUP BY state');
   const sent = db.prepare<[string], { jid: Jid | null; number: string; message_id: MessageId | null }>(
     "SELECT jid, number, message_id FROM queue_recipients WHERE queue_id = ? AND state = 'sent' ORDER BY position"
@@ -101,12 +118,12 @@ export function queuesRepository(db: Database): QueuesRepository {
     setState: (id, state, reason = null) => void setState.run(state, reason, Date.now(), id),
     recipients: queueId => recipients.all(queueId),
     recipient: (queueId, position) => recipient.get(queueId, position),
-    nextOpen: queueId => nextOpen.get(queueId),
+    nextOpen: (queueId, position = 0) => nextOpen.get(queueId, position),
+    unchecked: (queueId, position, limit) => unchecked.all(queueId, position, limit),
     updateRecipient(queueId, position, patch) {
       const fields = Object.keys(patch) as (keyof typeof patch)[];
       if (!fields.length) return;
-      const sets = [...fields.map(f => `${f} = @${f}`), 'updated_at = @now'].join(', ');
-      db.prepare(`UPDATE queue_recipients SET ${sets} WHERE queue_id = @queueId AND position = @position`).run({
+      updateFor(fields).run({
         ...patch,
         now: Date.now(),
         queueId,

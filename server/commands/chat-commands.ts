@@ -1,3 +1,4 @@
+import { withMedia } from '../events/translate-media.js';
 import { jidNormalizedUser } from '@whiskeysockets/baileys';
 import type { Storage } from '../../storage/index.js';
 import { Errors } from '../errors.js';
@@ -48,7 +49,7 @@ export function chatCommands(
       return {
         messages: page.messages.flatMap(m => {
           const item = toMessageItem(m.message, none);
-          return item ? [{ ...item, header: { ...item.header, wuid: m.chatJid } }] : [];
+          return item ? [withMedia(instance, m.message, { ...item, header: { ...item.header, wuid: m.chatJid } })] : [];
         }),
         next: page.next ? encodeCursor(page.next) : null
       };

@@ -3,8 +3,18 @@ import { COMMAND_NAMES, CommandSchemas, type CommandArgs, type CommandName, type
 import { assertMayUse, type CurrentId, type Principal } from '../auth/principal.js';
 import { Errors } from '../errors.js';
 import type { RateLimiter } from './rate-limiter.js';
+import type { IngestedFile } from '../media/media-service.js';
 
-export type CommandHandler<C extends CommandName> = (args: CommandArgs<C>, principal: Principal) => Promise<CommandResult<C>> | CommandResult<C>;
+/** A file a transport streamed into the media store before the command ran (REST multipart). */
+export interface Attachment {
+  file: IngestedFile;
+}
+
+export type CommandHandler<C extends CommandName> = (
+  args: CommandArgs<C>,
+  principal: Principal,
+  attachment?: Attachment
+) => Promise<CommandResult<C>> | CommandResult<C>;
 export type CommandHandlers = { [C in CommandName]: CommandHandler<C> };
 
 const validators = new Map(COMMAND_NAMES.map(name => [name, Compile(CommandSchemas[name].args)]));
@@ -47,7 +57,7 @@ export class CommandLayer {
     return validators.has(name as CommandName);
   }
 
-  async run(name: string, args: unknown, principal: Principal): Promise<unknown> {
+  async run(name: string, args: unknown, principal: Principal, attachment?: Attachment): Promise<unknown> {
     if (!this.has(name)) throw new Errors.badRequest(`unknown command ${JSON.stringify(name).slice(0, 80)}`);
     const validator = validators.get(name)!;
     const input = args ?? {};
@@ -55,6 +65,6 @@ export class CommandLayer {
     const instance = (input as { instance?: string }).instance;
     assertMayUse(this.currentId, principal, instance);
     if (instance !== undefined && this.limiter && !this.limiter.take(instance)) throw new Errors.tooManyRequests();
-    return (this.handlers[name] as CommandHandler<CommandName>)(input as never, principal);
+    return (this.handlers[name] as CommandHandler<CommandName>)(input as never, principal, attachment);
   }
 }

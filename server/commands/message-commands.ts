@@ -1,4 +1,4 @@
-import { isLidUser, type AnyMessageContent, type MiscMessageGenerationOptions, type WAMessage, type WASocket } from '@whiskeysockets/baileys';
+import { isJidGroup, isLidUser, type AnyMessageContent, type MiscMessageGenerationOptions, type WAMessage, type WASocket } from '@whiskeysockets/baileys';
 import type { Static } from 'typebox';
 import type { MessageRef } from '../../protocol/index.js';
 import type { Storage } from '../../storage/index.js';
@@ -8,6 +8,7 @@ import { chatsRead } from '../events/translate-chats.js';
 import type { InstanceRegistry } from '../instances/instance-registry.js';
 import { PRIORITY, type SendScheduler } from '../queue/send-scheduler.js';
 import type { CommandHandlers } from './command-layer.js';
+import type { GroupDirectory } from './group-directory.js';
 import { countSend } from '../queue/daily-sends.js';
 import { contactContent, locationContent, lookUpNumbers, skipsNumberCheck, toJid } from './message-content.js';
 import { secondsSince } from '../metrics/hub-observer.js';
@@ -24,8 +25,13 @@ export function openSocket(registry: InstanceRegistry, instance: string): WASock
  * The JID to send to: a phone number is checked with WhatsApp first, so a number
  * that is not on WhatsApp is refused (404, in the event map's words) before anything goes out.
  */
-export async function recipient(sock: WASocket, number: string): Promise<string> {
+export async function recipient(sock: WASocket, number: string, group?: (jid: string) => Promise<void>): Promise<string> {
   const jid = toJid(number);
+  // A group is checked against its metadata instead: WhatsApp's number check knows only phones.
+  if (group && isJidGroup(jid)) {
+    await group(jid);
+    return jid;
+  }
   if (skipsNumberCheck(jid)) return jid;
   const found = (await lookUpNumbers(sock, [number])).get(number);
   if (!found) throw new Errors.numberNotOnWhatsApp(number);
@@ -48,24 +54,9 @@ async function sendNow(sock: WASocket, jid: string, content: AnyMessageContent, 
   return { key: { id: sent.key.id, remoteJid: sent.key.remoteJid ?? jid, fromMe: true }, status: 'PENDING' };
 }
 
-/** message.*: every kind of send, delete, edit and read receipts. */
-export function messageCommands(
-  registry: InstanceRegistry,
-  storage: Storage,
-  scheduler: SendScheduler
-): Pick<
-  CommandHandlers,
-  | 'message.sendText'
-  | 'message.sendLocation'
-  | 'message.sendContact'
-  | 'message.sendReaction'
-  | 'message.sendLink'
-  | 'message.delete'
-  | 'message.edit'
-  | 'message.markRead'
-> {
-  /** Single sends take the instance's send line ahead of bulk items, so one pacing covers all it sends. */
-  const send = (instance: string, sock: WASocket, jid: string, content: AnyMessageContent, options?: MiscMessageGenerationOptions) =>
+/** Single sends take the instance's send line ahead of bulk items, so one pacing covers all it sends. */
+export function singleSender(registry: InstanceRegistry, storage: Storage, scheduler: SendScheduler) {
+  return (instance: string, sock: WASocket, jid: string, content: AnyMessageContent, options?: MiscMessageGenerationOptions) =>
     scheduler.run(
       instance,
       async () => {
@@ -79,6 +70,29 @@ export function messageCommands(
       },
       PRIORITY.single
     );
+}
+
+/** message.*: every kind of send, delete, edit and read receipts. */
+export function messageCommands(
+  registry: InstanceRegistry,
+  storage: Storage,
+  scheduler: SendScheduler,
+  groups: GroupDirectory
+): Pick<
+  CommandHandlers,
+  | 'message.sendText'
+  | 'message.sendLocation'
+  | 'message.sendContact'
+  | 'message.sendReaction'
+  | 'message.sendLink'
+  | 'message.delete'
+  | 'message.edit'
+  | 'message.markRead'
+> {
+  const send = singleSender(registry, storage, scheduler);
+
+  /** The JID to send to; a group must have the account in it (and let it write, when only admins send). */
+  const to = (instance: string, sock: WASocket, number: string) => recipient(sock, number, jid => groups.sender(instance, sock, jid));
 
   /** The stored message a reply quotes, or 400 in the event map's words. */
   const quotedMessage = (instance: string, chatJid: string, id: string): WAMessage => {
@@ -91,18 +105,18 @@ export function messageCommands(
   return {
     'message.sendText': async ({ instance, number, text, quoted, mentions }) => {
       const sock = openSocket(registry, instance);
-      const jid = await recipient(sock, number);
+      const jid = await to(instance, sock, number);
       const quote = quoted ? quotedMessage(instance, jid, quoted) : undefined;
       return send(instance, sock, jid, { text, mentions: mentions?.map(toJid) }, quote ? { quoted: quote } : undefined);
     },
     'message.sendLocation': async ({ instance, number, latitude, longitude, name, address }) => {
       const sock = openSocket(registry, instance);
-      const jid = await recipient(sock, number);
+      const jid = await to(instance, sock, number);
       return send(instance, sock, jid, locationContent({ latitude, longitude, name, address }));
     },
     'message.sendContact': async ({ instance, number, contact }) => {
       const sock = openSocket(registry, instance);
-      const jid = await recipient(sock, number);
+      const jid = await to(instance, sock, number);
       return send(instance, sock, jid, contactContent(contact));
     },
     'message.sendReaction': async ({ instance, key, reaction }) => {
@@ -112,7 +126,7 @@ export function messageCommands(
     },
     'message.sendLink': async ({ instance, number, text }) => {
       const sock = openSocket(registry, instance);
-      const jid = await recipient(sock, number);
+      const jid = await to(instance, sock, number);
       // linkPreview: null keeps Baileys from fetching the page (it would wait out a timeout offline).
       return send(instance, sock, jid, { text, linkPreview: null });
     },

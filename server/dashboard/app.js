@@ -1,6 +1,7 @@
 // The reference client of the hub: it uses only the public REST API and Socket.IO,
 // with the key the person types (kept in sessionStorage, never in the page).
 import { io } from '/socket.io/socket.io.esm.min.js';
+import { groupsTab } from '/groups.js';
 
 const $ = sel => document.querySelector(sel);
 const el = (tag, props = {}, ...children) => {
@@ -91,6 +92,7 @@ async function select(name) {
   renderEvents();
   renderPairing();
   await Promise.all([loadChats(), loadContacts(), loadQueues()]).catch(() => undefined);
+  if (!$('[data-panel="groups"]').hidden) await groups.load();
 }
 
 async function act(action) {
@@ -172,6 +174,7 @@ function onEvent(name, envelope) {
   if (name === 'messages.set') onHistory(envelope.data);
   if (name === 'messages.update' && envelope.data.update.edit) onEdit(envelope.data.update);
   if (name === 'messages.delete') onDelete(envelope.data);
+  groups.onEvent(name);
   if (name === 'chats.update' || name === 'chats.delete') loadChats().catch(() => undefined);
   if (name.startsWith('send.message') || name.endsWith('.queue')) onQueueEvent(name, envelope.data);
 }
@@ -186,6 +189,8 @@ function appendEvent(envelope) {
   );
   li.dataset.seq = envelope.seq;
   li.dataset.event = envelope.event;
+  const media = envelope.data?.body?.media ? envelope.data : null;
+  if (media) li.append(mediaNode(envelope.instance.name, media.header.messageId, media.body));
   $('#events').prepend(li);
 }
 
@@ -193,6 +198,30 @@ function renderEvents() {
   $('#events').replaceChildren();
   for (const e of state.events.filter(e => e.instance.name === state.selected)) appendEvent(e);
 }
+
+// --- media ---
+
+// An <img>, <video> or <audio> cannot send the key: each gets a short-lived signed URL from the hub.
+const MEDIA_TAGS = { imageMessage: 'img', stickerMessage: 'img', videoMessage: 'video', audioMessage: 'audio' };
+
+function mediaNode(instance, messageId, body) {
+  const holder = el('div', { className: 'media' });
+  holder.dataset.type = body.messageType;
+  api('POST', `/media/signUrl/${instance}`, { messageId })
+    .then(({ url }) => {
+      const tag = MEDIA_TAGS[body.messageType];
+      const node = tag
+        ? el(tag, { src: url, ...(tag === 'img' ? { alt: body.message?.caption ?? body.messageType } : { controls: true, preload: 'metadata' }) })
+        : el('a', { href: url, download: body.message?.fileName ?? 'file', textContent: `${body.message?.fileName ?? 'file'} (${body.media.fileLength} bytes)` });
+      holder.append(node);
+    })
+    .catch(() => holder.append(el('span', { textContent: '(media unavailable)' })));
+  return holder;
+}
+
+/** What a file from the picker is sent as. */
+const mediatypeOf = file =>
+  file.type.startsWith('image/') ? 'image' : file.type.startsWith('video/') ? 'video' : file.type.startsWith('audio/') ? 'audio' : 'document';
 
 // --- chats, contacts, messages ---
 
@@ -218,6 +247,7 @@ const bubble = m => {
   const li = el('li', { textContent: `${who}: ${textOf(m.body)}` });
   li.dataset.id = m.header.messageId;
   li.dataset.who = who;
+  if (m.body.media) li.append(mediaNode(state.selected, m.header.messageId, m.body));
   return li;
 };
 
@@ -393,6 +423,7 @@ for (const tab of document.querySelectorAll('[role="tab"]')) {
     for (const t of document.querySelectorAll('[role="tab"]')) t.setAttribute('aria-selected', String(t === tab));
     for (const p of document.querySelectorAll('[data-panel]')) p.hidden = p.dataset.panel !== tab.dataset.tab;
     if (tab.dataset.tab === 'webhooks') void loadWebhooks().catch(() => undefined);
+    if (tab.dataset.tab === 'groups') void groups.load();
   });
 }
 // Delivery state changes without an event of its own: the open tab looks again every few seconds.
@@ -415,7 +446,23 @@ $('#code-form').addEventListener('submit', async e => {
 $('#send-form').addEventListener('submit', async e => {
   e.preventDefault();
   const text = $('#send-text').value;
-  await api('POST', `/message/sendText/${state.selected}`, { number: state.chat, text }).catch(() => null);
+  const file = $('#send-file').files[0];
+  if (file) {
+    // multipart: the hub streams the file into its store; the text goes as its caption where the kind has one.
+    const form = new FormData();
+    const mediatype = mediatypeOf(file);
+    form.set('number', state.chat);
+    form.set('mediatype', mediatype);
+    if (text && mediatype !== 'audio') form.set('caption', text);
+    if (mediatype === 'document') form.set('fileName', file.name);
+    form.set('file', file, file.name);
+    const res = await fetch(`/message/sendMedia/${state.selected}`, { method: 'POST', headers: { apikey: state.key }, body: form }).catch(() => null);
+    const json = res ? await res.json().catch(() => ({})) : {};
+    if (!res?.ok) setStatus(`${json.error ?? 'Error'}: ${json.message ?? 'the file was not sent'}`, true);
+    $('#send-file').value = '';
+  } else if (text) {
+    await api('POST', `/message/sendText/${state.selected}`, { number: state.chat, text }).catch(() => null);
+  }
   $('#send-text').value = '';
 });
 $('#queue-form').addEventListener('submit', async e => {
@@ -429,5 +476,7 @@ $('#queue-form').addEventListener('submit', async e => {
   if (res && !state.queues.has(res.queueId)) state.queues.set(res.queueId, { queueId: res.queueId, state: 'queued', progress: 0, errors: [] });
   renderQueues();
 });
+
+const groups = groupsTab({ $, el, api, state });
 
 if (state.key) void open(state.key);

@@ -4,6 +4,7 @@ import type { HistoryProgress, PendingEvent } from '../../protocol/index.js';
 import { resolveJid } from './jids.js';
 import { isPlumbing, statusName, toBody, toMessageItem, toNumber, type MessageBody, type MessageItemData } from './message-shape.js';
 import type { TranslateContext } from './translate-context.js';
+import { registerMedia, withMedia } from './translate-media.js';
 
 /** History arrives in large chunks; `messages.set` carries it in batches of this size. */
 export const MESSAGES_SET_BATCH = 500;
@@ -39,10 +40,11 @@ function stored(ctx: TranslateContext, messages: WAMessage[]): { msg: WAMessage;
   const out: { msg: WAMessage; item: MessageItemData }[] = [];
   for (const msg of messages) {
     if (isPlumbing(msg)) continue;
-    const item = toMessageItem(msg, ctx.lookup);
-    if (!item) continue;
-    storeMessage(ctx, msg, item);
-    out.push({ msg, item });
+    const plain = toMessageItem(msg, ctx.lookup);
+    if (!plain) continue;
+    storeMessage(ctx, msg, plain);
+    registerMedia(ctx, msg, plain);
+    out.push({ msg, item: withMedia(ctx.instanceName, msg, plain) });
   }
   return out;
 }

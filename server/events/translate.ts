@@ -3,6 +3,7 @@ import type { PendingEvent } from '../../protocol/index.js';
 import type { BaileysEvent } from '../instances/instance-session.js';
 import { chatsChanged, chatsDeleted, presence, storeChat } from './translate-chats.js';
 import { changedPictures, contactsChanged, storeContact } from './translate-contacts.js';
+import { groupsUpdated, groupsUpserted, participantsUpdated } from './translate-groups.js';
 import type { TranslateContext } from './translate-context.js';
 import { deletes, historyMessages, updates, upsert } from './translate-messages.js';
 import { splitChatSettings } from './chat-settings.js';
@@ -61,6 +62,12 @@ export function translate(event: BaileysEvent, ctx: TranslateContext): PendingEv
       return updates(ctx, event.data);
     case 'messages.delete':
       return deletes(ctx, event.data);
+    case 'groups.upsert':
+      return groupsUpserted(ctx, event.data);
+    case 'groups.update':
+      return groupsUpdated(ctx, event.data);
+    case 'group-participants.update':
+      return participantsUpdated(ctx, event.data);
     case 'call':
       return calls(event.data, ctx.lookup);
     default:
@@ -108,6 +115,17 @@ export function lidsIn(event: BaileysEvent): string[] {
     case 'contacts.upsert':
     case 'contacts.update':
       (event.data as { id?: string | null }[]).forEach(c => add(c.id));
+      break;
+    case 'groups.upsert':
+    case 'groups.update':
+      event.data.forEach(g => {
+        add(g.owner);
+        g.participants?.forEach(p => add(p.id));
+      });
+      break;
+    case 'group-participants.update':
+      add(event.data.author);
+      event.data.participants.forEach(p => add(p.id));
       break;
     case 'call':
       event.data.forEach(c => add(c.from));

@@ -305,6 +305,7 @@ export class InstanceRegistry {
       qrTimeoutMs: this.opts.qrTimeoutMs,
       backoff: this.opts.backoff ?? { baseMs: 1000, maxMs: 60_000 },
       getMessage: async key => (key.id ? this.opts.storage.messages.content(row.id, key.id) : undefined),
+      cachedGroupMetadata: async jid => this.opts.storage.groups.get(row.id, jid),
       settings: () => inst.settings,
       ...(this.opts.versions
         ? { version: () => this.opts.versions!.current.version, refreshVersion: () => this.opts.versions!.refresh().then(c => c.version) }

@@ -1,6 +1,8 @@
 import { DisconnectReason, type AuthenticationState, type BaileysEventMap, type ChatModification, type WAMessage, type WASocket } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
 import { watchClearedChats } from './cleared-chats.js';
+import { rotateSenderKeyOnRemoval } from './sender-key-rotation.js';
+import { upsertJoinedGroups } from './joined-groups.js';
 import { backoffDelay } from './reconnect-policy.js';
 import { canMove, type InstanceState } from './instance-state.js';
 import { createWaSocket, type WaSocketOptions } from './wa-socket.js';
@@ -24,6 +26,9 @@ export const FORWARDED_EVENTS = [
   'messages.upsert',
   'messages.update',
   'messages.delete',
+  'groups.upsert',
+  'groups.update',
+  'group-participants.update',
   'call'
 ] as const satisfies readonly (keyof BaileysEventMap)[];
 
@@ -69,6 +74,7 @@ export interface SessionOptions {
   qrTimeoutMs?: number;
   backoff: { baseMs: number; maxMs: number };
   getMessage: WaSocketOptions['getMessage'];
+  cachedGroupMetadata: WaSocketOptions['cachedGroupMetadata'];
   /** The WhatsApp Web version a new socket announces. */
   version?: () => [number, number, number];
   /** WhatsApp refused a version (405): looks the current one up again and answers it. */
@@ -208,6 +214,7 @@ export class InstanceSession {
       url: this.opts.url,
       qrTimeoutMs: this.opts.qrTimeoutMs,
       getMessage: this.opts.getMessage,
+      cachedGroupMetadata: this.opts.cachedGroupMetadata,
       markOnline: this.opts.settings?.().alwaysOnline,
       fullHistory: () => this.opts.settings?.().syncFullHistory ?? false,
       beforeMessageReceipt: async (msg, type) => {
@@ -259,6 +266,8 @@ export class InstanceSession {
       jid => sock === this.sock && this.opts.hooks.onEvent({ name: 'messages.delete', data: { jid, all: true } }),
       this.opts.logger
     );
+    rotateSenderKeyOnRemoval(sock, () => sock === this.sock, this.opts.logger);
+    upsertJoinedGroups(sock, () => sock === this.sock, event => this.opts.hooks.onEvent(event), this.opts.logger);
     for (const name of FORWARDED_EVENTS) {
       sock.ev.on(name, ((data: unknown) => {
         if (sock !== this.sock) return;

@@ -1,6 +1,7 @@
-import makeWASocket, { proto as waProto, WA_CERT_DETAILS, type AuthenticationState, type MessageUpsertType, type WAMessage, type WAMessageKey, type proto, type WASocket } from '@whiskeysockets/baileys';
+import makeWASocket, { proto as waProto, WA_CERT_DETAILS, type AuthenticationState, type GroupMetadata, type MessageUpsertType, type WAMessage, type WAMessageKey, type proto, type WASocket } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
 import type { ProxyAgents } from './proxy-agent.js';
+import { UploadCache } from '../media/upload-cache.js';
 
 export interface WaSocketOptions {
   auth: AuthenticationState;
@@ -10,6 +11,8 @@ export interface WaSocketOptions {
   qrTimeoutMs?: number;
   /** Baileys asks for a message it sent when a contact requests a retry; served from the store. */
   getMessage(key: WAMessageKey): Promise<proto.IMessage | undefined>;
+  /** The stored metadata of a group, so a group send does not ask WhatsApp for its members each time. */
+  cachedGroupMetadata(jid: string): Promise<GroupMetadata | undefined>;
   /**
    * Awaited with each inbound message before Baileys sends its delivery receipt; when it
    * throws, nothing is sent and WhatsApp delivers the message again on the next connection.
@@ -65,6 +68,8 @@ export function createWaSocket(opts: WaSocketOptions): WASocket {
     syncFullHistory: opts.fullHistory?.() ?? false,
     shouldSyncHistoryMessage: ({ syncType }) => syncType !== waProto.HistorySync.HistorySyncType.FULL || (opts.fullHistory?.() ?? false),
     getMessage: opts.getMessage,
-    beforeMessageReceipt: opts.beforeMessageReceipt
+    cachedGroupMetadata: opts.cachedGroupMetadata,
+    beforeMessageReceipt: opts.beforeMessageReceipt,
+    mediaCache: new UploadCache()
   });
 }

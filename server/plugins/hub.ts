@@ -9,8 +9,13 @@ import { messageCommands } from '../commands/message-commands.js';
 import { queueCommands } from '../commands/queue-commands.js';
 import { adminCommands } from '../commands/admin-commands.js';
 import { webhookCommands } from '../commands/webhook-commands.js';
+import { groupCommands } from '../commands/group-commands.js';
+import { GroupDirectory } from '../commands/group-directory.js';
 import { settingsCommands } from '../commands/settings-commands.js';
 import { lidCommands } from '../commands/lid-commands.js';
+import { mediaCommands } from '../commands/media-commands.js';
+import { MediaService } from '../media/media-service.js';
+import { MediaSigner } from '../media/media-signing.js';
 import { RateLimiter } from '../commands/rate-limiter.js';
 import { QueueManager } from '../queue/queue-manager.js';
 import { SendScheduler } from '../queue/send-scheduler.js';
@@ -31,6 +36,9 @@ export interface Hub {
   webhooks: WebhookManager;
   /** The WhatsApp Web version new connections announce, and where it came from. */
   versions: WaVersionSource;
+  /** Media in and out of DATA_DIR/media; GET /media serves from it. */
+  media: MediaService;
+  signer: MediaSigner;
   authenticate: Authenticator;
   /** Reconnects every paired instance and picks up every queue that still has work; returns how many instances. */
   start(): number;
@@ -79,10 +87,27 @@ export default fp(
       observer: app.metrics.observer,
       versions
     });
+    const media = new MediaService(
+      app.storage,
+      opts.config,
+      name => {
+        try {
+          return registry.get(name).session.socket;
+        } catch {
+          return undefined;
+        }
+      },
+      app.log as unknown as Logger
+    );
+    pipeline.addSink(media.sink);
+    const signer = new MediaSigner(app.storage.settings);
     const scheduler = new SendScheduler();
+    const groups = new GroupDirectory(registry, app.storage);
     const queues = new QueueManager(app.storage, registry, scheduler, app.log as unknown as Logger, {
       ackTimeoutMs: opts.config.SEND_ACK_TIMEOUT_MS,
-      maxAttempts: opts.config.SEND_MAX_ATTEMPTS
+      maxAttempts: opts.config.SEND_MAX_ATTEMPTS,
+      checkGroup: (instance, sock, jid) => groups.sender(instance, sock, jid),
+      mediaPathOf: sha256 => media.store.pathOf(sha256)
     });
     const { config } = opts;
     const webhooks = new WebhookManager(
@@ -104,12 +129,14 @@ export default fp(
     const commands = new CommandLayer(
       {
         ...instanceCommands(registry, app.storage),
-        ...messageCommands(registry, app.storage, scheduler),
+        ...messageCommands(registry, app.storage, scheduler, groups),
+        ...mediaCommands(registry, app.storage, scheduler, media, signer, config.MEDIA_URL_TTL_SECONDS),
         ...chatCommands(registry, app.storage),
         ...chatSettingCommands(registry, app.storage),
-        ...queueCommands(queues),
+        ...queueCommands(queues, media),
         ...adminCommands(app.storage),
         ...webhookCommands(webhooks, registry),
+        ...groupCommands(registry, groups),
         ...settingsCommands(registry),
         ...lidCommands(registry)
       },
@@ -124,7 +151,15 @@ export default fp(
       });
       if (removed) app.log.info({ removed }, 'pruned old events');
     };
-    const pruneTimer = setInterval(prune, 3_600_000).unref();
+    const pruneMedia = () => {
+      const removed = media.prune();
+      if (removed) app.log.info({ removed }, 'removed media past MEDIA_RETENTION_DAYS');
+    };
+    const pruneTimer = setInterval(() => {
+      prune();
+      pruneMedia();
+    }, 3_600_000).unref();
+    app.addHook('onReady', async () => pruneMedia());
     app.addHook('onReady', async () => prune());
     app.addHook('onClose', async () => clearInterval(pruneTimer));
     const admin = ensureAdminKey(app.storage, opts.config.API_KEY);
@@ -144,6 +179,8 @@ export default fp(
       queues,
       webhooks,
       versions,
+      media,
+      signer,
       start,
       get started() {
         return started;
@@ -155,6 +192,7 @@ export default fp(
     app.addHook('onClose', async () => {
       await webhooks.close();
       await queues.close();
+      await media.close();
       await registry.closeAll();
     });
   },

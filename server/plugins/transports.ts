@@ -5,6 +5,7 @@ import fp from 'fastify-plugin';
 import { asyncApiDocument } from '../../protocol/asyncapi.js';
 import type { Logger } from 'pino';
 import { restRoutes } from '../transports/rest-routes.js';
+import { mediaRoutes } from '../media/media-routes.js';
 import { leaveUpgradesTo } from '../transports/share-upgrades.js';
 import { attachSocketIo } from '../transports/socketio.js';
 import { MAX_FRAME_BYTES, websocketRoutes } from '../transports/websocket.js';
@@ -44,7 +45,16 @@ export default fp(
     // The socket side of the same schemas: events and commands as AsyncAPI 3, built once.
     const asyncApi = JSON.stringify(asyncApiDocument('0.1.0'));
     app.get('/docs/asyncapi.json', { schema: { hide: true } }, (_req, reply) => reply.type('application/json').send(asyncApi));
-    await app.register(restRoutes, { commands: app.hub.commands, authenticate: app.hub.authenticate });
+    await app.register(restRoutes, { commands: app.hub.commands, authenticate: app.hub.authenticate, media: app.hub.media });
+    // Media bytes: its own scope, as it also opens to signed URLs without the apikey header.
+    await app.register(async scope =>
+      mediaRoutes(scope, {
+        media: app.hub.media,
+        signer: app.hub.signer,
+        authenticate: app.hub.authenticate,
+        currentId: name => app.hub.registry.idOf(name)
+      })
+    );
     // Oversized frames get the error shape from the handler, so ws itself allows a little more.
     await app.register(fastifyWebsocket, { options: { maxPayload: MAX_FRAME_BYTES * 2 } });
     await app.register(async scope => websocketRoutes(scope, deps));

@@ -1,16 +1,18 @@
 import type { Static } from 'typebox';
-import type { QueueMessageInput, QueueState as QueueStateSchema } from '../../protocol/index.js';
+import type { PendingEvent, QueueState as QueueStateSchema } from '../../protocol/index.js';
+import type { QueueMessage } from './queue-message.js';
 import type { QueueRow, Storage } from '../../storage/index.js';
 import { toJid } from '../commands/message-content.js';
 import type { InstanceRegistry, LiveInstance } from '../instances/instance-registry.js';
 
-type MessageInput = Static<typeof QueueMessageInput>;
+type MessageInput = QueueMessage;
 type QueueWithLists = Static<typeof QueueStateSchema>;
 
 /** The contract's `{messageType, message}` form of what a queue sends. */
 export function wireMessage(m: MessageInput): { messageType: string; message: Record<string, unknown> } {
   if ('text' in m) return { messageType: 'extendedTextMessage', message: { text: m.text } };
   if ('location' in m) return { messageType: 'locationMessage', message: { ...m.location } };
+  if ('media' in m) return { messageType: `${m.media.mediatype}Message`, message: { ...m.media } };
   return { messageType: 'contactMessage', message: { ...m.contact } };
 }
 
@@ -28,6 +30,9 @@ export interface RecipientError {
  * what was sent are read from the store only for COMPLETED and the manager
  * events; PROCESSING names its one recipient, so a queue of n recipients
  * costs O(n) in events, not O(n²).
+ *
+ * A recipient's outcome (PROCESSING, ERROR) is built here but published by the
+ * runner, in the same commit as the recipient's new state: one commit per send.
  */
 export class QueueEvents {
   constructor(
@@ -45,19 +50,18 @@ export class QueueEvents {
     this.registry.publish(inst, () => [{ event: 'send.message:START', data: { queue } }]);
   }
 
-  processing(inst: LiveInstance, q: QueueRow, messageId: string, jid: string): void {
-    this.registry.publish(inst, () => [
-      { event: 'send.message:PROCESSING', data: { queue: { queueId: q.id, queueTimestamp: q.created_at, progress: this.progress(q), messageId, jid } } }
-    ]);
+  /** `progress` is the runner's own count, so a send never counts the queue's rows. */
+  processing(q: QueueRow, messageId: string, jid: string, progress: number): PendingEvent {
+    return { event: 'send.message:PROCESSING', data: { queue: { queueId: q.id, queueTimestamp: q.created_at, progress, messageId, jid } } };
   }
 
   completed(inst: LiveInstance, q: QueueRow): void {
     this.registry.publish(inst, () => [{ event: 'send.message:COMPLETED', data: { queue: this.withLists(q) } }]);
   }
 
-  failed(inst: LiveInstance, q: QueueRow, e: RecipientError): void {
+  failed(q: QueueRow, e: RecipientError): PendingEvent {
     const data = { number: e.number, ...(e.jid ? { jid: e.jid } : {}), message: e.message, status: e.status, error: e.error, queueId: q.id };
-    this.registry.publish(inst, () => [{ event: 'send.message:ERROR', data }]);
+    return { event: 'send.message:ERROR', data };
   }
 
   /** paused.queue, resumed.queue or deleted.queue; `reason` says who or what (a user, a hold, completion). */

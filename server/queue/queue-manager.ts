@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Static } from 'typebox';
-import type { QueueInfo, QueueMessageInput, QueueOptions } from '../../protocol/index.js';
+import type { QueueInfo, QueueOptions } from '../../protocol/index.js';
+import type { QueueMessage } from './queue-message.js';
 import type { QueueRow, Storage } from '../../storage/index.js';
 import { Errors } from '../errors.js';
 import type { InstanceRegistry, LiveInstance } from '../instances/instance-registry.js';
@@ -10,7 +11,7 @@ import { QueueRunner, type RunnerOptions } from './queue-runner.js';
 import { ACTIVE, assertMove, type QueueState, type RecipientState } from './queue-state.js';
 import type { SendScheduler } from './send-scheduler.js';
 
-type MessageInput = Static<typeof QueueMessageInput>;
+type MessageInput = QueueMessage;
 type Options = Static<typeof QueueOptions>;
 type Info = Static<typeof QueueInfo>;
 

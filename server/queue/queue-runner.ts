@@ -1,8 +1,10 @@
-import { generateMessageIDV2, type AnyMessageContent } from '@whiskeysockets/baileys';
+import { generateMessageIDV2, isJidGroup, type AnyMessageContent, type WASocket } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
 import type { Static } from 'typebox';
-import type { QueueMessageInput, QueueOptions } from '../../protocol/index.js';
+import type { PendingEvent, QueueOptions } from '../../protocol/index.js';
+import type { QueueMessage } from './queue-message.js';
 import type { QueueRow, RecipientRow, Storage } from '../../storage/index.js';
+import { mediaContent } from '../media/media-content.js';
 import { contactContent, locationContent, lookUpNumbers, skipsNumberCheck, toJid } from '../commands/message-content.js';
 import type { InstanceRegistry, LiveInstance } from '../instances/instance-registry.js';
 import { countSend, nextDay, sendsToday } from './daily-sends.js';
@@ -11,12 +13,17 @@ import { assertMove, assertRecipientMove, type QueueState, type RecipientState }
 import { PRIORITY, type SendScheduler } from './send-scheduler.js';
 import { refusalName, sendAndConfirm, TransientSendError } from './whatsapp-ack.js';
 import { secondsSince } from '../metrics/hub-observer.js';
+import { toErrorBody } from '../errors.js';
 
-type MessageInput = Static<typeof QueueMessageInput>;
+type MessageInput = QueueMessage;
 export type RunOptions = Static<typeof QueueOptions> & { minDelayMs: number; maxDelayMs: number };
 
-/** Numbers are checked with WhatsApp this many at a time, just ahead of their turn. */
-const CHECK_BATCH = 10;
+/**
+ * Numbers are checked with WhatsApp this many at a time, just ahead of their turn:
+ * one usync query of 50 costs about what one of 10 does, so a check no longer
+ * dominates a send at zero delay.
+ */
+const CHECK_BATCH = 50;
 const NOT_ON_WHATSAPP = 'not-on-whatsapp';
 export const HOLD_DISCONNECTED = 'instance not connected';
 export const HOLD_DAILY_CAP = 'daily cap reached';
@@ -28,11 +35,19 @@ export interface RunnerOptions {
   ackTimeoutMs: number;
   /** Sends tried per recipient (the first and its retries) before a transient failure is final. */
   maxAttempts: number;
+  /**
+   * Checks a group recipient against the group's metadata (it exists, the account is in
+   * it and may write), throwing the hub's refusal; groups are not in WhatsApp's number check.
+   */
+  checkGroup?(instance: string, sock: WASocket, groupJid: string): Promise<void>;
+  /** Where the media store keeps a file, for queues that send one. */
+  mediaPathOf: (sha256: string) => string;
 }
 
-function baileysContent(m: MessageInput): AnyMessageContent {
+function baileysContent(m: MessageInput, mediaPathOf: (sha256: string) => string): AnyMessageContent {
   if ('text' in m) return { text: m.text };
   if ('location' in m) return locationContent(m.location);
+  if ('media' in m) return mediaContent(m.media, { sha256: m.media.sha256, bytes: m.media.fileLength, path: mediaPathOf(m.media.sha256) }, m.media.mimetype);
   return contactContent(m.contact);
 }
 
@@ -47,6 +62,8 @@ export class QueueRunner {
   private readonly running = new Map<string, Promise<void>>();
   private readonly wake = new Map<string, NodeJS.Timeout>();
   private readonly inFlight = new Set<string>();
+  /** Recipients handled (sent, failed, unknown) per running queue: counted as they settle, read once per run. */
+  private readonly handled = new Map<string, number>();
   private closed = false;
 
   constructor(
@@ -98,6 +115,39 @@ export class QueueRunner {
   }
 
   private async run(queueId: string): Promise<void> {
+    const c = this.storage.queues.counts(queueId);
+    this.handled.set(queueId, c.sent + c.failed + c.unknown);
+    try {
+      await this.walk(queueId);
+    } finally {
+      this.handled.delete(queueId);
+    }
+  }
+
+  /**
+   * Settles a recipient (sent, failed or unknown) and publishes its event in one
+   * commit, with the daily count when it was sent: a crash leaves both or neither.
+   */
+  private settle(
+    inst: LiveInstance,
+    q: QueueRow,
+    r: RecipientRow,
+    to: RecipientState,
+    patch: Partial<Pick<RecipientRow, 'error'>>,
+    event: (progress: number) => PendingEvent
+  ): void {
+    const handled = (this.handled.get(q.id) ?? 0) + 1;
+    this.registry.publish(inst, () => {
+      this.moveRecipient(r, to, patch);
+      if (to === 'sent') countSend(this.storage, inst.row.id);
+      return [event(Math.round((100 * handled) / Math.max(1, q.total)))];
+    });
+    this.handled.set(q.id, handled);
+  }
+
+  private async walk(queueId: string): Promise<void> {
+    // Recipients are handled in order, so the next open one is never before the last one read.
+    let cursor = 0;
     for (;;) {
       const q = this.storage.queues.get(queueId);
       if (!q || this.closed) return;
@@ -114,8 +164,9 @@ export class QueueRunner {
         this.wake.set(queueId, setTimeout(() => this.start(queueId), nextDay() - Date.now() + 1000).unref());
         return;
       }
-      const next = this.storage.queues.nextOpen(queueId);
+      const next = this.storage.queues.nextOpen(queueId, cursor);
       if (!next) return this.complete(inst, q);
+      cursor = next.position;
       if (state === 'waiting') {
         // The hold is over by itself: say so, with what it was waiting for.
         this.move(q, 'running');
@@ -146,13 +197,13 @@ export class QueueRunner {
       // Left `sending` by a crash: the stanza may have reached WhatsApp; at most once means not again.
       return this.uncertain(inst, q, r, 'delivery uncertain after a restart; not sent again');
     }
+    if (r.state === 'pending' && r.jid === null && r.error === null && isJidGroup(toJid(r.number)) && (await this.refusedGroup(inst, q, r))) return;
     if (r.state === 'pending' && r.jid === null && r.error === null && !skipsNumberCheck(toJid(r.number))) await this.checkAhead(inst, q, r);
     // Re-read: the check above may have stored its JID or that it is not on WhatsApp.
     const fresh = this.storage.queues.recipient(q.id, r.position)!;
     if (fresh.error === NOT_ON_WHATSAPP) {
-      this.moveRecipient(fresh, 'failed');
-      this.events.failed(inst, q, { number: r.number, status: 404, error: 'Not Found', message: 'The number entered is not a valid whatsapp contact' });
-      return;
+      const e = { number: r.number, status: 404, error: 'Not Found', message: 'The number entered is not a valid whatsapp contact' };
+      return this.settle(inst, q, fresh, 'failed', {}, () => this.events.failed(q, e));
     }
     this.inFlight.add(q.id);
     try {
@@ -170,7 +221,9 @@ export class QueueRunner {
   /** One attempt for one recipient, on the instance's line. */
   private async send(inst: LiveInstance, q: QueueRow, r: RecipientRow, options: RunOptions): Promise<void> {
     // The pause between two sends of this instance, then a last look: a pause or delete wins over this send.
-    await sleep(options.minDelayMs + Math.random() * (options.maxDelayMs - options.minDelayMs));
+    // No timer at zero delay: a timer's turn of the event loop is most of a fast send's cost.
+    const delay = options.minDelayMs + Math.random() * (options.maxDelayMs - options.minDelayMs);
+    if (delay > 0) await sleep(delay);
     const now = this.storage.queues.get(q.id);
     const sock = inst.session.socket;
     if (!now || now.state !== 'running' || !sock) return;
@@ -189,26 +242,17 @@ export class QueueRunner {
     let outcome;
     const start = process.hrtime.bigint();
     try {
-      outcome = await sendAndConfirm(sock, jid, baileysContent(message), messageId, this.options.ackTimeoutMs);
+      outcome = await sendAndConfirm(sock, jid, baileysContent(message, this.options.mediaPathOf), messageId, this.options.ackTimeoutMs);
     } catch (err) {
       if (!(err instanceof TransientSendError)) throw err;
       return this.transient(inst, q, sending, attempt, err, options);
     }
     if (outcome.kind === 'refused') {
-      this.moveRecipient(sending, 'failed', { error: `refused by WhatsApp: ${outcome.code}` });
-      this.events.failed(inst, q, {
-        number: r.number,
-        jid,
-        status: outcome.code,
-        error: refusalName(outcome.code),
-        message: `WhatsApp refused the message (error ${outcome.code})`
-      });
-      return;
+      const e = { number: r.number, jid, status: outcome.code, error: refusalName(outcome.code), message: `WhatsApp refused the message (error ${outcome.code})` };
+      return this.settle(inst, q, sending, 'failed', { error: `refused by WhatsApp: ${outcome.code}` }, () => this.events.failed(q, e));
     }
-    this.moveRecipient(sending, 'sent');
+    this.settle(inst, q, sending, 'sent', {}, progress => this.events.processing(q, messageId, jid, progress));
     this.registry.noteSend(inst, secondsSince(start));
-    countSend(this.storage, inst.row.id);
-    this.events.processing(inst, q, messageId, jid);
   }
 
   /**
@@ -223,28 +267,47 @@ export class QueueRunner {
       return;
     }
     const [status, error] = err.reason === 'timeout' ? [408, 'Request Timeout'] : [503, 'Service Unavailable'];
-    this.moveRecipient(r, 'failed', { error: `${err.message} (${attempt} attempts)` });
-    this.events.failed(inst, q, { number: r.number, jid: r.jid ?? undefined, status, error, message: `${err.message}; gave up after ${attempt} attempts` });
+    const e = { number: r.number, jid: r.jid ?? undefined, status, error, message: `${err.message}; gave up after ${attempt} attempts` };
+    this.settle(inst, q, r, 'failed', { error: `${err.message} (${attempt} attempts)` }, () => this.events.failed(q, e));
   }
 
   private uncertain(inst: LiveInstance, q: QueueRow, r: RecipientRow, why: string): void {
-    this.moveRecipient(r, 'unknown', { error: why });
-    this.events.failed(inst, q, { number: r.number, jid: r.jid ?? undefined, status: 409, error: 'Conflict', message: why });
+    const e = { number: r.number, jid: r.jid ?? undefined, status: 409, error: 'Conflict', message: why };
+    this.settle(inst, q, r, 'unknown', { error: why }, () => this.events.failed(q, e));
+  }
+
+  /** A group the account cannot write to fails its recipient with the hub's refusal (404 unknown, 403 not in it); true when it did. */
+  private async refusedGroup(inst: LiveInstance, q: QueueRow, r: RecipientRow): Promise<boolean> {
+    const sock = inst.session.socket;
+    const jid = toJid(r.number);
+    if (!sock || !this.options.checkGroup) return false;
+    try {
+      await this.options.checkGroup(inst.row.name, sock, jid);
+      this.storage.queues.updateRecipient(q.id, r.position, { jid });
+      return false;
+    } catch (err) {
+      const body = toErrorBody(err);
+      // WhatsApp not answering is transient: the turn is taken again, as for any other recipient.
+      if (body.status >= 500) throw err;
+      const e = { number: r.number, jid, ...body };
+      this.settle(inst, q, r, 'failed', { error: body.message }, () => this.events.failed(q, e));
+      return true;
+    }
   }
 
   /** Asks WhatsApp about this recipient and the next few pending ones in one paced request. */
   private async checkAhead(inst: LiveInstance, q: QueueRow, from: RecipientRow): Promise<void> {
     const sock = inst.session.socket;
     if (!sock) return;
-    const batch = this.storage.queues
-      .recipients(q.id)
-      .filter(r => r.position >= from.position && r.state === 'pending' && r.jid === null && r.error === null && !skipsNumberCheck(toJid(r.number)))
-      .slice(0, CHECK_BATCH);
+    const batch = this.storage.queues.unchecked(q.id, from.position, CHECK_BATCH).filter(r => !skipsNumberCheck(toJid(r.number)));
     const found = await lookUpNumbers(sock, batch.map(r => r.number));
-    for (const r of batch) {
-      const jid = found.get(r.number);
-      this.storage.queues.updateRecipient(q.id, r.position, jid ? { jid } : { error: NOT_ON_WHATSAPP });
-    }
+    // The batch's answers commit together: one commit per check, not one per number.
+    this.storage.transaction(() => {
+      for (const r of batch) {
+        const jid = found.get(r.number);
+        this.storage.queues.updateRecipient(q.id, r.position, jid ? { jid } : { error: NOT_ON_WHATSAPP });
+      }
+    });
   }
 
   private complete(inst: LiveInstance, q: QueueRow): void {

@@ -7,6 +7,8 @@ import type { CommandLayer } from '../commands/command-layer.js';
 import { Errors } from '../errors.js';
 import type { Authenticator } from './authenticate.js';
 import { propertiesOf, restArgs, type ArgsFrom } from './rest-args.js';
+import type { MediaService } from '../media/media-service.js';
+import { MEDIA_COMMANDS, mediaBodyLimit, multipartArgs, registerMultipart } from './rest-multipart.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -32,6 +34,8 @@ const ROUTES: [Method, string, CommandName, ArgsFrom, number?][] = [
   ['POST', '/message/sendContact/:instance', 'message.sendContact', 'body', 201],
   ['POST', '/message/sendReaction/:instance', 'message.sendReaction', 'body', 201],
   ['POST', '/message/sendLink/:instance', 'message.sendLink', 'body', 201],
+  ['POST', '/message/sendMedia/:instance', 'message.sendMedia', 'body', 201],
+  ['POST', '/media/signUrl/:instance', 'media.url', 'body'],
   ['POST', '/chat/updateMessage/:instance', 'message.edit', 'body'],
   ['DELETE', '/chat/deleteMessageForEveryone/:instance', 'message.delete', 'body'],
   ['POST', '/chat/markMessageAsRead/:instance', 'message.markRead', 'body'],
@@ -62,6 +66,17 @@ const ROUTES: [Method, string, CommandName, ArgsFrom, number?][] = [
   ['DELETE', '/webhook/delete/:instance', 'webhook.delete', 'body'],
   ['GET', '/webhook/deliveries/:instance', 'webhook.deliveries', 'query'],
   ['POST', '/webhook/redeliver/:instance', 'webhook.redeliver', 'body'],
+  ['POST', '/group/create/:instance', 'group.create', 'body', 201],
+  ['GET', '/group/fetchAllGroups/:instance', 'group.list', 'none'],
+  ['GET', '/group/findGroupInfos/:instance', 'group.metadata', 'query'],
+  ['PUT', '/group/updateParticipant/:instance', 'group.participants', 'body'],
+  ['PUT', '/group/updateSubject/:instance', 'group.subject', 'body'],
+  ['PUT', '/group/updateDescription/:instance', 'group.description', 'body'],
+  ['PUT', '/group/updateSetting/:instance', 'group.settings', 'body'],
+  ['GET', '/group/inviteCode/:instance', 'group.inviteCode', 'query'],
+  ['PUT', '/group/revokeInviteCode/:instance', 'group.revokeInvite', 'body'],
+  ['POST', '/group/acceptInviteCode/:instance', 'group.acceptInvite', 'body'],
+  ['DELETE', '/group/leaveGroup/:instance', 'group.leave', 'body'],
   ['POST', '/settings/set/:instance', 'instance.settings', 'body'],
   ['GET', '/settings/find/:instance', 'settings.find', 'none']
 ];
@@ -80,7 +95,7 @@ function rest(name: CommandName): TSchema {
  * rest of the arguments from the body or query, and calls the command layer.
  * The schemas come from protocol/, so `/docs` shows exactly what is checked.
  */
-export async function restRoutes(app: FastifyInstance, opts: { commands: CommandLayer; authenticate: Authenticator }) {
+export async function restRoutes(app: FastifyInstance, opts: { commands: CommandLayer; authenticate: Authenticator; media: MediaService }) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   // The schemas below describe the routes for /docs; checking is the command layer's, with
   // the compiled validators every transport shares. Fastify's Ajv would coerce types
@@ -91,12 +106,16 @@ export async function restRoutes(app: FastifyInstance, opts: { commands: Command
     if (!principal) throw new Errors.unauthorized();
     req.principal = principal;
   });
+  await registerMultipart(r, opts.media.maxBytes);
 
   for (const [method, url, command, from, status = 200] of ROUTES) {
     const hasInstance = url.includes(':instance');
+    const media = MEDIA_COMMANDS.has(command);
     r.route({
       method,
       url,
+      // A JSON send carries its file as base64: room for MEDIA_MAX_BYTES of it, on these routes only.
+      ...(media ? { bodyLimit: mediaBodyLimit(opts.media.maxBytes) } : {}),
       schema: {
         summary: command,
         description: (CommandSchemas[command].args as { description?: string }).description,
@@ -108,7 +127,11 @@ export async function restRoutes(app: FastifyInstance, opts: { commands: Command
         response: { [status]: CommandSchemas[command].result, ...errors }
       },
       handler: async (req, reply) => {
-        const result = await opts.commands.run(command, restArgs(command, from, req, hasInstance), req.principal!);
+        // multipart/form-data: the file part is streamed into the media store, the other parts are the arguments.
+        const upload = command === 'message.sendMedia' && req.isMultipart() ? await multipartArgs(req, opts.media) : undefined;
+        const result = upload
+          ? await opts.commands.run(command, restArgs(command, from, { ...req, body: upload.args }, hasInstance), req.principal!, upload.attachment)
+          : await opts.commands.run(command, restArgs(command, from, req, hasInstance), req.principal!);
         return reply.status(status).send(result);
       }
     });

@@ -53,6 +53,9 @@ const RECORDED: EventName[] = [
   'chats.delete',
   'contacts.update',
   'contacts.upsert',
+  'groups.upsert',
+  'groups.update',
+  'group-participants.update',
   'call'
 ];
 

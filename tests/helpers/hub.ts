@@ -35,7 +35,7 @@ export function hubClient(url: string) {
 }
 
 /** Builds the real hub on a temporary SQLite file and a loopback port, pointed at the simulator. */
-export async function startHub(sim: WhatsAppSimulator, opts: { dataDir?: string; env?: Record<string, string>; qrTimeoutMs?: number } = {}): Promise<TestHub> {
+export async function startHub(sim: Pick<WhatsAppSimulator, 'url' | 'rootPublicKeyHex'> & Partial<Pick<WhatsAppSimulator, 'versionUrl'>>, opts: { dataDir?: string; env?: Record<string, string>; qrTimeoutMs?: number } = {}): Promise<TestHub> {
   const dir = opts.dataDir ? undefined : tempDir('wahub-hub-');
   const dataDir = opts.dataDir ?? dir!.path;
   const config = loadConfig({
@@ -46,8 +46,9 @@ export async function startHub(sim: WhatsAppSimulator, opts: { dataDir?: string;
     LOG_LEVEL: 'silent',
     QR_MAX_COUNT: '6',
     WA_WS_URL: sim.url,
-    // The simulator publishes the version; a test hub never asks web.whatsapp.com.
-    WA_VERSION_URL: sim.versionUrl,
+    // The simulator publishes the version; a test hub never asks web.whatsapp.com (a simulator
+    // in another process publishes none: the lookup is refused at once and the pinned version is used).
+    WA_VERSION_URL: sim.versionUrl ?? 'http://127.0.0.1:9/sw.js',
     WA_ROOT_PUBLIC_KEY: sim.rootPublicKeyHex,
     ...opts.env
   });

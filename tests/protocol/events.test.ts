@@ -18,6 +18,22 @@ const queue = {
   }
 };
 
+// EVENTS.md "Events beyond the map": a group.
+const group = {
+  id: '120363000000000001@g.us',
+  subject: 'Team',
+  description: null,
+  owner: '5531900000010@s.whatsapp.net',
+  creation: 1700000000,
+  participants: [
+    { wuid: '5531900000010@s.whatsapp.net', lid: '100000000000010@lid', admin: 'superadmin' },
+    { wuid: '553195918699@s.whatsapp.net', admin: null }
+  ],
+  announce: false,
+  restrict: false,
+  size: 2
+};
+
 // The event map's samples, with EVENTS.md's corrections applied.
 const samples: [string, unknown][] = [
   ['connection.update', { instance: { name: 'codechat', id: 'unique id' }, state: 'open', statusReason: 200 }],
@@ -36,6 +52,9 @@ const samples: [string, unknown][] = [
   ['messages.delete', { wuid: '123@s.whatsapp.net', all: true }],
   ['messages.set', [message]],
   ['status.broadcast', message],
+  ['groups.upsert', [group]],
+  ['groups.update', [{ id: group.id, subject: 'Renamed' }]],
+  ['group-participants.update', { id: group.id, author: '5531900000010@s.whatsapp.net', action: 'add', participants: ['5531900000011@s.whatsapp.net'] }],
   ['send.message:START', { queue: { queueId: queue.queueId, queueTimestamp: queue.queueTimestamp, progress: 0, status: 'STARTED', total: 3 } }],
   ['send.message:PROCESSING', { queue: { queueId: queue.queueId, queueTimestamp: queue.queueTimestamp, progress: 67, messageId: 'BAE58965172ED18B', jid: '456@s.whatsapp.net' } }],
   ['send.message:COMPLETED', { queue }],
@@ -51,7 +70,7 @@ const samples: [string, unknown][] = [
 ];
 
 test('the map covers every canonical event of EVENTS.md and the calls beyond it, and nothing else', () => {
-  expect(EVENT_NAMES).toHaveLength(22);
+  expect(EVENT_NAMES).toHaveLength(25);
   expect(new Set(samples.map(([name]) => name))).toEqual(new Set(EVENT_NAMES));
   for (const name of EVENT_NAMES) expect(EventDataSchemas[name]).toBeDefined();
 });
@@ -74,6 +93,8 @@ test.each([
   ['no instance', { event: 'chats.delete', data: [], seq: 1, timestamp: 1 }],
   ['progress above 100', env('send.message:COMPLETED', { queue: { ...queue, progress: 101 } })],
   ['PROCESSING with the lists', env('send.message:PROCESSING', { queue: { ...queue, progress: 67, messageId: 'BAE58965172ED18B', jid: '456@s.whatsapp.net' } })],
+  ['a group member with an unknown role', env('groups.upsert', [{ ...group, participants: [{ wuid: 'a@s.whatsapp.net', admin: 'owner' }] }])],
+  ['a participants update with an unknown action', env('group-participants.update', { id: group.id, author: null, action: 'modify', participants: [] })],
   ['a call status EVENTS.md does not name', env('call', { id: 'a', from: '123@s.whatsapp.net', status: 'terminate', isVideo: false, isGroup: false })],
   ['PROCESSING without its jid', env('send.message:PROCESSING', { queue: { queueId: queue.queueId, queueTimestamp: 1, progress: 67, messageId: 'BAE58965172ED18B' } })]
 ])('rejected: %s', (_why, envelope) => {

@@ -8,7 +8,6 @@ import { startSimulator, waitUntil } from '../helpers/simulator.js';
 const PHONE = '5531970000001';
 const ANA = '5531970000010';
 const BIA = '5531970000011';
-const GROUP = '120363970000000001';
 let sim: WhatsAppSimulator;
 let hub: TestHub;
 let token: string;
@@ -78,20 +77,21 @@ test('ignoreStatus: a status is neither emitted nor stored; off again, statuses 
 });
 
 test('ignoreGroups: a group message is neither emitted nor stored; 1:1 messages still are; off again, groups come through', async () => {
-  const { messageId: first } = await sim.sendGroupText(PHONE, GROUP, ANA, 'hello group');
+  const group = (await sim.createGroup(PHONE, { subject: 'family', participants: [BIA], by: ANA })).id;
+  const { messageId: first } = await sim.groupMessage(PHONE, group, ANA, 'hello group');
   const seen = await io.waitFor('new.message', e => e.data.header.messageId === first);
-  expect(seen.data.header).toMatchObject({ wuid: `${GROUP}@g.us`, participant: `${ANA}@s.whatsapp.net` });
+  expect(seen.data.header).toMatchObject({ wuid: group, participant: `${ANA}@s.whatsapp.net` });
   expect(seen.data.context.fromGroup).toBe(true);
 
   await set({ ignoreGroups: true });
-  const { messageId: ignored } = await sim.sendGroupText(PHONE, GROUP, ANA, 'nobody hears this');
+  const { messageId: ignored } = await sim.groupMessage(PHONE, group, ANA, 'nobody hears this');
   const { messageId: marker } = await sim.sendText(PHONE, BIA, 'direct');
   await io.waitFor('new.message', e => e.data.header.messageId === marker);
   expect(io.events.filter(e => JSON.stringify(e.data).includes(ignored))).toEqual([]);
   expect(hub.app.storage.messages.content(hub.app.hub.registry.get('prefs').row.id, ignored)).toBeUndefined();
 
   await set({ ignoreGroups: false });
-  const { messageId: again } = await sim.sendGroupText(PHONE, GROUP, BIA, 'back');
+  const { messageId: again } = await sim.groupMessage(PHONE, group, BIA, 'back');
   await io.waitFor('new.message', e => e.data.header.messageId === again);
 });
 

@@ -56,6 +56,13 @@ test('the whole flow over HTTP: account, scan, inbound text, outbound text in th
   const upsert = await client.waitFor('messages.upsert', u => u.messages.some(m => m.key.id === sent.json.messageId));
   expect(upsert.messages[0]?.message?.conversation).toBe('over http');
 
+  const burstMark = client.mark;
+  const burst = await call('POST', `/accounts/${ME}/messages/burst`, { from: DANI, text: 'burst', count: 3 });
+  expect(burst.json.messageIds).toHaveLength(3);
+  await client.waitFor('messages.upsert', u => u.messages.some(m => m.key.id === burst.json.messageIds[2]), { since: burstMark });
+  const texts = client.all('messages.upsert').slice(-3).flatMap(u => u.messages.map(m => [m.key.id, m.message?.conversation]));
+  expect(texts).toEqual(burst.json.messageIds.map((id: string, i: number) => [id, `burst ${i + 1}`]));
+
   const out = await client.sock.sendMessage(`${DANI}@s.whatsapp.net`, { text: 'reply' });
   let outbox: any[] = [];
   for (let i = 0; i < 100 && !outbox.length; i++) {
@@ -97,6 +104,7 @@ test.each([
   ['POST', `/accounts/${ME}/messages`, { from: DANI }, 400],
   ['POST', `/accounts/${ME}/messages`, { from: DANI, text: '' }, 400],
   ['POST', '/accounts/5541999999999/messages', { from: DANI, text: 'x' }, 404],
+  ['POST', `/accounts/${ME}/messages/burst`, { from: DANI, text: 'x', count: 0 }, 400],
   ['POST', `/accounts/${ME}/presence`, { from: DANI, presence: 'dancing' }, 400],
   ['POST', `/accounts/${ME}/kick`, { reason: 'because' }, 400],
   ['POST', `/accounts/${ME}/read`, { from: DANI, messageIds: [] }, 400],

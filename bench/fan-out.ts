@@ -1,0 +1,133 @@
+/**
+ * Fan-out: one instance, 1, 50 and 200 Socket.IO subscribers, 50 inbound
+ * messages a second; p50/p99 from the moment the bench asks the simulator to
+ * send until each subscriber has the envelope. Baseline, at each level in the
+ * same run: a raw Socket.IO server in this process emitting the same envelopes
+ * to a room of as many clients on the same 50/s schedule.
+ *
+ *   node --import tsx bench/fan-out.ts [messagesPerLevel=100]
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { Server } from 'socket.io';
+import { io as connect, type Socket } from 'socket.io-client';
+import { quietLibsignal } from '../server/logging/quiet-libsignal.js';
+import { EventClient, startHub } from '../tests/helpers/hub.js';
+import { pairInstance } from '../tests/helpers/pairing.js';
+import { quantile, report, type Figure } from './figures.js';
+import { sleep, spawnSimulator } from './harness.js';
+
+quietLibsignal();
+const MESSAGES = Number(process.argv[2] ?? 100);
+const LEVELS = [1, 50, 200];
+const INTERVAL_MS = 20; // 50 messages a second
+const PHONE = '5570000000001';
+const FROM = '5570000000002';
+
+const sim = await spawnSimulator();
+await sim.post('/accounts', { phone: PHONE, contacts: [{ phone: FROM }], history: { chats: [] } });
+const hub = await startHub(sim, { env: { RATE_LIMIT_PER_SECOND: '0' } });
+const { token, client: first } = await pairInstance(hub, sim, 'fan', PHONE);
+// The contact's first message sets up its Signal session: not part of any figure.
+await sim.post(`/accounts/${PHONE}/messages`, { from: FROM, text: 'warm' });
+await first.waitFor('new.message', e => !e.data.header.fromMe);
+
+const raw = new Server(createServer(), { transports: ['websocket'] });
+raw.on('connection', s => s.join('fan'));
+await new Promise<void>(resolve => raw.httpServer.listen(0, '127.0.0.1', resolve));
+const rawUrl = `http://127.0.0.1:${(raw.httpServer.address() as AddressInfo).port}`;
+
+/** Receive times per subscriber, keyed by the send time the text carries. */
+type Latencies = number[];
+const sentAt = (text: unknown): number | undefined => (typeof text === 'string' && text.startsWith('fan ') ? Number(text.slice(4)) : undefined);
+
+async function hubLevel(n: number): Promise<Latencies> {
+  const clients: EventClient[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = new EventClient(hub.url, token);
+    await c.connected();
+    const ack = await c.emit('subscribe', { instance: 'fan' });
+    if (!ack.ok) throw new Error(`subscribe: ${JSON.stringify(ack)}`);
+    clients.push(c);
+  }
+  const latencies: Latencies = [];
+  for (const c of clients) {
+    c.socket.on('new.message', (e: { data: { body: { message: unknown } } }) => {
+      const t = sentAt(e.data.body.message);
+      if (t !== undefined) latencies.push(performance.now() - t);
+    });
+  }
+  for (let m = 0; m < MESSAGES; m++) {
+    const t = performance.now();
+    void sim.post(`/accounts/${PHONE}/messages`, { from: FROM, text: `fan ${t}` });
+    await sleep(Math.max(0, INTERVAL_MS - (performance.now() - t)));
+  }
+  await until(() => latencies.length >= n * MESSAGES);
+  clients.forEach(c => c.close());
+  return latencies;
+}
+
+async function rawLevel(n: number, envelope: Record<string, unknown>): Promise<Latencies> {
+  const clients: Socket[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = connect(rawUrl, { transports: ['websocket'], reconnection: false, forceNew: true });
+    await new Promise<void>((resolve, reject) => (c.once('connect', () => resolve()), c.once('connect_error', reject)));
+    clients.push(c);
+  }
+  await until(() => (raw.sockets.adapter.rooms.get('fan')?.size ?? 0) >= n);
+  const latencies: Latencies = [];
+  for (const c of clients) {
+    c.on('new.message', (e: { data: { body: { message: unknown } } }) => {
+      const t = sentAt(e.data.body.message);
+      if (t !== undefined) latencies.push(performance.now() - t);
+    });
+  }
+  const data = envelope.data as { body: Record<string, unknown> };
+  for (let m = 0; m < MESSAGES; m++) {
+    const t = performance.now();
+    raw.to('fan').emit('new.message', { ...envelope, data: { ...data, body: { ...data.body, message: `fan ${t}` } }, seq: m, timestamp: Date.now() });
+    await sleep(Math.max(0, INTERVAL_MS - (performance.now() - t)));
+  }
+  await until(() => latencies.length >= n * MESSAGES);
+  clients.forEach(c => c.close());
+  return latencies;
+}
+
+async function until(test: () => boolean, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!test()) {
+    if (Date.now() > deadline) throw new Error('fan-out: not every envelope arrived');
+    await sleep(5);
+  }
+}
+
+// The baseline emits the hub's own envelope, so both sides serialize the same bytes.
+const envelope = first.of('new.message').find(e => !e.data.header.fromMe)! as unknown as Record<string, unknown>;
+first.close();
+const figures: Figure[] = [];
+for (const n of LEVELS) {
+  const viaHub = await hubLevel(n);
+  const bare = await rawLevel(n, envelope);
+  for (const [q, label] of [
+    [0.5, 'p50'],
+    [0.99, 'p99']
+  ] as const) {
+    figures.push({
+      id: `fanout.${label}.${n}`,
+      figure: `fan-out at 50 msg/s to ${n} subscriber${n > 1 ? 's' : ''}, ${label}`,
+      unit: 'ms',
+      wahub: quantile(viaHub, q),
+      baseline: quantile(bare, q),
+      goal: n === 200 && label === 'p99' ? { atMost: 50 } : null,
+      ...(n === 200 && label === 'p99'
+        ? { note: 'wahub: from the request to the simulator to the envelope in each subscriber (Signal decrypt, store, emit); baseline: a raw Socket.IO room emitting the same envelope' }
+        : {})
+    });
+  }
+}
+report(figures);
+raw.close();
+await hub.close();
+await sim.stop();
+process.exit(0);
