@@ -194,6 +194,14 @@ const BaseCommandSchemas = {
     args: Type.Object({ instance: InstanceName, numbers: Type.Array(Recipient, { minItems: 1, maxItems: 1000 }) }, strict),
     result: Type.Array(Type.Object({ number: Type.String(), exists: Type.Boolean(), jid: Type.Union([Jid, Type.Null()]) }))
   },
+  /**
+   * Resolves LIDs and phone numbers both ways through WhatsApp's LID mapping: each
+   * query answers its `lid` and its `pn` (phone-number JID), null where WhatsApp has not told us.
+   */
+  'contacts.lid': {
+    args: Type.Object({ instance: InstanceName, jids: Type.Array(Recipient, { minItems: 1, maxItems: 100 }) }, strict),
+    result: Type.Array(Type.Object({ query: Type.String(), lid: Type.Union([Jid, Type.Null()]), pn: Type.Union([Jid, Type.Null()]) }))
+  },
   /** A contact's profile picture URL, or null when there is none. */
   'profile.picture': {
     args: Type.Object({ instance: InstanceName, number: Recipient, type: Type.Optional(Type.Enum(['preview', 'image'])) }, strict),

@@ -16,7 +16,7 @@ import { withoutIgnored } from '../settings/ignored.js';
 import { applyPresence, readInbound, rejectCalls, type ReactionTarget } from '../settings/reactions.js';
 import { InstanceSession, type BaileysEvent } from './instance-session.js';
 import type { WaVersionSource } from './wa-version.js';
-import { proxyProblem } from './proxy-agent.js';
+import { proxyProblem, redactProxy } from './proxy-agent.js';
 import type { StateExtra } from './instance-session.js';
 import { wireState, type InstanceState } from './instance-state.js';
 
@@ -372,7 +372,12 @@ export class InstanceRegistry {
       inst.wire = wire;
       return [{ event: 'connection.update', data: { instance: { name: inst.row.name, id: inst.row.id }, state: wire, statusReason } }];
     });
-    if (state === 'open') for (const listener of this.openListeners) listener(inst);
+    if (state === 'open') {
+      // The operator's log (Baileys' own is quiet below debug): which version and proxy each instance came up with.
+      const proxy = inst.settings.proxy;
+      this.opts.log.info({ instance: inst.row.name, waVersion: inst.session.version?.join('.'), ...(proxy ? { proxy: redactProxy(proxy) } : {}) }, 'instance connected');
+      for (const listener of this.openListeners) listener(inst);
+    }
   }
 
   private onPushName(inst: LiveInstance, name: string): void {

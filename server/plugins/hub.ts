@@ -12,6 +12,7 @@ import { webhookCommands } from '../commands/webhook-commands.js';
 import { groupCommands } from '../commands/group-commands.js';
 import { GroupDirectory } from '../commands/group-directory.js';
 import { settingsCommands } from '../commands/settings-commands.js';
+import { lidCommands } from '../commands/lid-commands.js';
 import { mediaCommands } from '../commands/media-commands.js';
 import { MediaService } from '../media/media-service.js';
 import { MediaSigner } from '../media/media-signing.js';
@@ -136,7 +137,8 @@ export default fp(
         ...adminCommands(app.storage),
         ...webhookCommands(webhooks, registry),
         ...groupCommands(registry, groups),
-        ...settingsCommands(registry)
+        ...settingsCommands(registry),
+        ...lidCommands(registry)
       },
       name => registry.idOf(name),
       new RateLimiter(opts.config.RATE_LIMIT_PER_SECOND)

@@ -47,6 +47,13 @@ export function withoutIgnored(event: BaileysEvent, settings: InstanceSettings):
     }
     case 'presence.update':
       return drop(event.data.id) ? undefined : event;
+    case 'groups.upsert':
+    case 'groups.update': {
+      const data = (event.data as { id?: string | null }[]).filter(g => !drop(g.id));
+      return data.length ? ({ name: event.name, data } as BaileysEvent) : undefined;
+    }
+    case 'group-participants.update':
+      return drop(event.data.id) ? undefined : event;
     case 'call': {
       const data = settings.ignoreGroups ? event.data.filter(c => !c.isGroup) : event.data;
       return data.length ? { name: event.name, data } : undefined;

@@ -51,6 +51,7 @@ const ROUTES: [Method, string, CommandName, ArgsFrom, number?][] = [
   ['POST', '/chat/findContacts/:instance', 'contacts.find', 'none'],
   ['POST', '/chat/findMessages/:instance', 'messages.find', 'body'],
   ['POST', '/chat/fetchProfilePictureUrl/:instance', 'profile.picture', 'body'],
+  ['POST', '/chat/lid/:instance', 'contacts.lid', 'body'],
   ['POST', '/chat/sendPresence/:instance', 'presence.send', 'body'],
   ['POST', '/chat/subscribePresence/:instance', 'presence.subscribe', 'body'],
   ['POST', '/message/sendBulk/:instance', 'queue.create', 'body', 201],

@@ -52,6 +52,7 @@ const REST: Record<CommandName, [string, string, From]> = {
   'messages.find': ['POST', '/chat/findMessages/:instance', 'body'],
   'numbers.check': ['POST', '/chat/whatsappNumbers/:instance', 'body'],
   'profile.picture': ['POST', '/chat/fetchProfilePictureUrl/:instance', 'body'],
+  'contacts.lid': ['POST', '/chat/lid/:instance', 'body'],
   'presence.send': ['POST', '/chat/sendPresence/:instance', 'body'],
   'presence.subscribe': ['POST', '/chat/subscribePresence/:instance', 'body'],
   'queue.create': ['POST', '/message/sendBulk/:instance', 'body'],

@@ -90,7 +90,19 @@ test('ignoreGroups: a group message is neither emitted nor stored; 1:1 messages 
   expect(io.events.filter(e => JSON.stringify(e.data).includes(ignored))).toEqual([]);
   expect(hub.app.storage.messages.content(hub.app.hub.registry.get('prefs').row.id, ignored)).toBeUndefined();
 
+  // Nor are the group's own events: a new member, a new subject, a new group.
+  const before = io.events.length;
+  await sim.groupParticipants(PHONE, group, { action: 'add', participants: ['5531970000012'], by: ANA });
+  await sim.groupSubject(PHONE, group, { subject: 'family (ignored)', by: ANA });
+  await sim.createGroup(PHONE, { subject: 'ignored too', participants: [BIA], by: ANA });
+  const { messageId: marker2 } = await sim.sendText(PHONE, BIA, 'direct again');
+  await io.waitFor('new.message', e => e.data.header.messageId === marker2);
+  const names = io.events.slice(before).map(e => e.event);
+  expect(names.filter(n => n === 'groups.upsert' || n === 'groups.update' || n === 'group-participants.update')).toEqual([]);
+
   await set({ ignoreGroups: false });
+  await sim.groupSubject(PHONE, group, { subject: 'family again', by: ANA });
+  await io.waitFor('groups.update', e => e.data.some(g => g.id === group && g.subject === 'family again'));
   const { messageId: again } = await sim.groupMessage(PHONE, group, BIA, 'back');
   await io.waitFor('new.message', e => e.data.header.messageId === again);
 });

@@ -1,6 +1,7 @@
 import { createServer, type AddressInfo } from 'node:net';
 import type { WhatsAppSimulator } from '../../simulator/simulator.js';
 import { EventClient, startHub, type TestHub } from '../helpers/hub.js';
+import { requireTestCa } from '../helpers/media-ca.js';
 import { spawnTs, type Spawned } from '../helpers/processes.js';
 import type { Tunnel } from '../helpers/proxy-server.js';
 import { startSimulator, waitUntil } from '../helpers/simulator.js';
@@ -74,6 +75,22 @@ test('instance.create with a proxy: the WhatsApp socket goes through it, and its
   sim.kick(PHONE, 'drop');
   await waitUntil(() => sim.account(PHONE).link !== undefined && io.of('connection.update').filter(e => e.data.state === 'open').length === 2, 20_000);
   expect((await toSim('http')).length).toBe(3);
+});
+
+test('a media upload goes through the proxy as well (Baileys\' fetchAgent), not only the socket', async () => {
+  requireTestCa();
+  const before = (await tunnels()).length;
+  const res = await hub.request(
+    'POST',
+    '/message/sendMedia/proxied',
+    { number: '5531991000010', mediatype: 'document', media: Buffer.from('a file behind a proxy').toString('base64'), fileName: 'note.txt', mimetype: 'text/plain' },
+    token
+  );
+  expect(res.status).toBe(201);
+  const uploads = (await tunnels()).slice(before).filter(t => t.target === sim.media.hostname);
+  expect(uploads.length).toBeGreaterThanOrEqual(1);
+  expect(uploads.every(t => t.protocol === 'http' && t.user === 'hub')).toBe(true);
+  expect(sim.uploads(PHONE).length).toBeGreaterThanOrEqual(1);
 });
 
 test('instance.settings switches the proxy live: the connection is made again through SOCKS5', async () => {
