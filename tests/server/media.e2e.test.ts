@@ -226,6 +226,18 @@ describe('receiving', () => {
     expect((await download(`${url.pathname}?expires=1000&sig=${expired}`, {})).status).toBe(401);
     expect((await download(`/media/${NAME}/NOSUCHMESSAGE`)).status).toBe(404);
   });
+
+  test('a revoked media message takes its media with it: GET answers 404 and the file is gone', async () => {
+    const bytes = randomBytes(5_555);
+    const { messageId } = await sim.sendMedia(PHONE, ANA, { type: 'image', base64: bytes.toString('base64'), mimetype: 'image/jpeg' });
+    const path = (await io.waitFor('new.message', e => e.data.header.messageId === messageId)).data.body.media!.url;
+    expect((await download(path)).status).toBe(200);
+    expect(hub.app.hub.media.store.has(sha256(bytes))).toBe(true);
+    await sim.revoke(PHONE, ANA, messageId);
+    await io.waitFor('messages.delete', e => Array.isArray(e.data) && e.data.some(d => d.messageId === messageId));
+    expect((await download(path)).status).toBe(404);
+    expect(hub.app.hub.media.store.has(sha256(bytes))).toBe(false);
+  });
 });
 
 describe('bad input', () => {
