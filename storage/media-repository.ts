@@ -26,6 +26,8 @@ export interface MediaRepository {
   register(row: NewMedia): void;
   get(instanceId: InstanceId, messageId: MessageId): MediaRow | undefined;
   markStored(instanceId: InstanceId, messageId: MessageId): void;
+  /** Whether any message names this digest. */
+  names(sha256: string): boolean;
   /** A deleted message's row goes; answers its digest when no remaining row names it (its file may go too). */
   forget(instanceId: InstanceId, messageId: MessageId): string | undefined;
   /** Every row of a cleared or deleted chat goes; answers the digests no remaining row names. */
@@ -66,6 +68,7 @@ export function mediaRepository(db: Database): MediaRepository {
     },
     get: (instanceId, messageId) => get.get(instanceId, messageId),
     markStored: (instanceId, messageId) => void stored.run(Date.now(), instanceId, messageId),
+    names: sha256 => !!named.get(sha256),
     pruneBefore: db.transaction((before: number) => {
       const digests = old.all(before);
       drop.run(before);

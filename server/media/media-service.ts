@@ -71,6 +71,14 @@ export class MediaService {
     return { ...file, mimetype: source.mimetype, fileName: source.fileName };
   }
 
+  /**
+   * A file taken in for a send that then failed: removed when this send put it in
+   * the store and no message names it, so refused sends leave nothing behind.
+   */
+  discard(file: StoredFile): void {
+    if (file.created && !this.storage.media.names(file.sha256)) this.store.remove([file.sha256]);
+  }
+
   /** After each commit: stored media messages get their bytes (own sends are already in the store). */
   readonly sink: EventSink = {
     name: 'media',
