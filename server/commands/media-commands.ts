@@ -29,7 +29,11 @@ export function mediaCommands(
       const file = attachment?.file ?? (await media.ingest(args.media!));
       const mimetype = mimetypeFor(args, file.mimetype);
       const fields = args.mediatype === 'document' && !args.fileName && file.fileName ? { ...args, fileName: file.fileName } : args;
-      const sent = await send(args.instance, sock, jid, mediaContent(fields, file, mimetype));
+      // A refused send leaves no file behind (the transport discards a multipart file itself).
+      const sent = await send(args.instance, sock, jid, mediaContent(fields, file, mimetype)).catch((err: unknown) => {
+        if (!attachment) media.discard(file);
+        throw err;
+      });
       return { ...sent, media: { url: mediaPath(args.instance, sent.key.id), mimetype, fileLength: file.bytes, sha256: file.sha256 } };
     },
     'media.url': ({ instance, messageId, expiresIn }) => {

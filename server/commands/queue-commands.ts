@@ -17,7 +17,12 @@ export function queueCommands(queues: QueueManager, media: MediaService): Pick<C
       const queued: QueueMessage = {
         media: { ...fields, ...(fileName ? { fileName } : {}), mimetype: mimetypeFor(fields, file.mimetype), sha256: file.sha256, fileLength: file.bytes }
       };
-      return queues.create(instance, numbers, queued, options);
+      try {
+        return queues.create(instance, numbers, queued, options);
+      } catch (err) {
+        media.discard(file);
+        throw err;
+      }
     },
     'queue.pause': ({ instance, queueId }) => queues.pause(instance, queueId),
     'queue.resume': ({ instance, queueId }) => queues.resume(instance, queueId),

@@ -71,10 +71,19 @@ export class MediaService {
     return { ...file, mimetype: source.mimetype, fileName: source.fileName };
   }
 
+  /**
+   * A file taken in for a send that then failed: removed when this send put it in
+   * the store and no message names it, so refused sends leave nothing behind.
+   */
+  discard(file: StoredFile): void {
+    if (file.created && !this.storage.media.names(file.sha256)) this.store.remove([file.sha256]);
+  }
+
   /** After each commit: stored media messages get their bytes (own sends are already in the store). */
   readonly sink: EventSink = {
     name: 'media',
     publish: (source: EventSource, envelope: EventEnvelope) => {
+      if (envelope.event === 'messages.delete') return this.forget(source.id, envelope.data);
       if (!WITH_MESSAGES.has(envelope.event)) return;
       const items = (Array.isArray(envelope.data) ? envelope.data : [envelope.data]) as { header?: { messageId?: string }; body?: { media?: unknown } }[];
       for (const item of items) {
@@ -91,6 +100,18 @@ export class MediaService {
       }
     }
   };
+
+  /**
+   * A deleted message (revoked, deleted for me, its chat cleared) takes its media
+   * with it: the row, and the file when no other message has the same bytes.
+   */
+  private forget(instanceId: string, data: EventEnvelope['data']): void {
+    const deleted = data as { messageId: string }[] | { wuid: string; all: true };
+    const unused = Array.isArray(deleted)
+      ? deleted.flatMap(d => this.storage.media.forget(instanceId, d.messageId) ?? [])
+      : this.storage.media.forgetChat(instanceId, deleted.wuid);
+    this.store.remove(unused);
+  }
 
   /**
    * The row with its bytes on disk: downloads them now if they are not (once per

@@ -12,6 +12,8 @@ export interface StoredFile {
   sha256: string;
   bytes: number;
   path: string;
+  /** This write put the file there (it was not in the store before). */
+  created?: boolean;
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -75,9 +77,10 @@ export class MediaStore {
       if (opts.expectSha256 && opts.expectSha256 !== sha256) throw new Error(`media digest ${sha256} is not the ${opts.expectSha256} the message states`);
       const path = this.pathOf(sha256);
       mkdirSync(join(this.dir, sha256.slice(0, 2)), { recursive: true, mode: PRIVATE_DIR });
-      if (existsSync(path)) await rm(tmpPath, { force: true });
-      else await rename(tmpPath, path);
-      return { sha256, bytes, path };
+      const created = !existsSync(path);
+      if (created) await rename(tmpPath, path);
+      else await rm(tmpPath, { force: true });
+      return { sha256, bytes, path, created };
     } catch (err) {
       await rm(tmpPath, { force: true });
       throw err;

@@ -27,23 +27,33 @@ export async function multipartArgs(req: FastifyRequest, media: MediaService): P
   const properties = propertiesOf('message.sendMedia');
   const args: Record<string, unknown> = {};
   let attachment: Attachment | undefined;
-  for await (const part of req.parts()) {
-    if (part.type === 'file') {
-      if (part.fieldname !== 'file' || attachment) {
-        part.file.resume();
-        throw new Errors.badRequest(`one file part named "file" is taken, not "${part.fieldname}"`);
-      }
-      const file = await media.store.put(part.file, { maxBytes: media.maxBytes });
-      if (part.file.truncated) throw new Errors.mediaTooLarge(media.maxBytes);
-      if (!file.bytes) throw new Errors.badRequest('the file part is empty');
-      const type = part.mimetype && part.mimetype !== 'application/octet-stream' ? part.mimetype : undefined;
-      attachment = { file: { ...file, mimetype: type, fileName: part.filename || undefined } };
-      continue;
-    }
-    const value = part.value;
-    const isFlag = Object.hasOwn(properties, part.fieldname) && properties[part.fieldname]!.type === 'boolean';
-    args[part.fieldname] = isFlag && (value === 'true' || value === 'false') ? value === 'true' : value;
+  try {
+    await readParts();
+  } catch (err) {
+    if (attachment) media.discard(attachment.file);
+    throw err;
   }
   if (!attachment) throw new Errors.badRequest('a multipart send needs a file part named "file"');
   return { args, attachment };
+
+  async function readParts(): Promise<void> {
+    for await (const part of req.parts()) {
+      if (part.type === 'file') {
+        if (part.fieldname !== 'file' || attachment) {
+          part.file.resume();
+          throw new Errors.badRequest(`one file part named "file" is taken, not "${part.fieldname}"`);
+        }
+        const file = await media.store.put(part.file, { maxBytes: media.maxBytes });
+        const type = part.mimetype && part.mimetype !== 'application/octet-stream' ? part.mimetype : undefined;
+        // Set before the checks below, so a refused part is discarded with it.
+        attachment = { file: { ...file, mimetype: type, fileName: part.filename || undefined } };
+        if (part.file.truncated) throw new Errors.mediaTooLarge(media.maxBytes);
+        if (!file.bytes) throw new Errors.badRequest('the file part is empty');
+        continue;
+      }
+      const value = part.value;
+      const isFlag = Object.hasOwn(properties, part.fieldname) && properties[part.fieldname]!.type === 'boolean';
+      args[part.fieldname] = isFlag && (value === 'true' || value === 'false') ? value === 'true' : value;
+    }
+  }
 }

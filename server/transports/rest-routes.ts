@@ -130,7 +130,13 @@ export async function restRoutes(app: FastifyInstance, opts: { commands: Command
         // multipart/form-data: the file part is streamed into the media store, the other parts are the arguments.
         const upload = command === 'message.sendMedia' && req.isMultipart() ? await multipartArgs(req, opts.media) : undefined;
         const result = upload
-          ? await opts.commands.run(command, restArgs(command, from, { ...req, body: upload.args }, hasInstance), req.principal!, upload.attachment)
+          ? await opts.commands
+              .run(command, restArgs(command, from, { ...req, body: upload.args }, hasInstance), req.principal!, upload.attachment)
+              .catch((err: unknown) => {
+                // The file is in the store before the command checks anything: a refused send must not leave it there.
+                opts.media.discard(upload.attachment.file);
+                throw err;
+              })
           : await opts.commands.run(command, restArgs(command, from, req, hasInstance), req.principal!);
         return reply.status(status).send(result);
       }

@@ -14,6 +14,7 @@ import { WsClient } from '../helpers/ws-client.js';
 
 const PHONE = '5531960000001';
 const ANA = '5531960000010';
+const GHOST = '5531960000099';
 const NAME = 'media';
 const MAX = 8 * 1024 * 1024;
 
@@ -66,7 +67,7 @@ beforeAll(async () => {
   await startFiles();
   filesUrl = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
   sim = await startSimulator({ receiptDelayMs: 50 });
-  sim.createAccount({ phone: PHONE, contacts: [{ phone: ANA, pushName: 'Ana' }] });
+  sim.createAccount({ phone: PHONE, contacts: [{ phone: ANA, pushName: 'Ana' }, { phone: GHOST, onWhatsApp: false }] });
   hub = await startHub(sim, { dataDir: dir.path, env: env({ MEDIA_FETCH_ALLOW_PRIVATE: 'true', MEDIA_FETCH_TIMEOUT_MS: '1500' }) });
   ({ token, client: io } = await pairInstance(hub, sim, NAME, PHONE));
 });
@@ -226,6 +227,18 @@ describe('receiving', () => {
     expect((await download(`${url.pathname}?expires=1000&sig=${expired}`, {})).status).toBe(401);
     expect((await download(`/media/${NAME}/NOSUCHMESSAGE`)).status).toBe(404);
   });
+
+  test('a revoked media message takes its media with it: GET answers 404 and the file is gone', async () => {
+    const bytes = randomBytes(5_555);
+    const { messageId } = await sim.sendMedia(PHONE, ANA, { type: 'image', base64: bytes.toString('base64'), mimetype: 'image/jpeg' });
+    const path = (await io.waitFor('new.message', e => e.data.header.messageId === messageId)).data.body.media!.url;
+    expect((await download(path)).status).toBe(200);
+    expect(hub.app.hub.media.store.has(sha256(bytes))).toBe(true);
+    await sim.revoke(PHONE, ANA, messageId);
+    await io.waitFor('messages.delete', e => Array.isArray(e.data) && e.data.some(d => d.messageId === messageId));
+    expect((await download(path)).status).toBe(404);
+    expect(hub.app.hub.media.store.has(sha256(bytes))).toBe(false);
+  });
 });
 
 describe('bad input', () => {
@@ -270,6 +283,24 @@ describe('bad input', () => {
     const unknown = await hub.request('POST', `/media/signUrl/${NAME}`, { messageId: 'NOSUCHMESSAGE' }, token);
     expect(unknown.status).toBe(404);
     expect(unknown.json).toEqual(shape(404));
+  });
+
+  test('a refused multipart send leaves no file in the store: an unknown media type (400) and a number not on WhatsApp (404)', async () => {
+    const cases = [
+      { number: ANA, mediatype: 'hologram', status: 400 },
+      { number: GHOST, mediatype: 'document', status: 404 }
+    ];
+    for (const c of cases) {
+      const bytes = randomBytes(7_777);
+      const form = new FormData();
+      form.set('number', c.number);
+      form.set('mediatype', c.mediatype);
+      form.set('file', new Blob([bytes]), 'x.bin');
+      const res = await fetch(`${hub.url}/message/sendMedia/${NAME}`, { method: 'POST', headers: { apikey: token }, body: form });
+      expect(res.status).toBe(c.status);
+      expect(await res.json()).toEqual(shape(c.status));
+      expect(hub.app.hub.media.store.has(sha256(bytes))).toBe(false);
+    }
   });
 
   test('a URL that fails or times out is 400 with the reason; no media, bad base64, and misplaced fields are 400', async () => {
