@@ -24,7 +24,9 @@ const BENCHMARKS: { name: string; file: string; args?: string[]; timeoutMs: numb
   { name: 'queue', file: 'bench/send-queue.ts', timeoutMs: 300_000 },
   { name: 'rest', file: 'bench/rest.ts', timeoutMs: 120_000 },
   { name: 'inbound', file: 'bench/inbound.ts', timeoutMs: 300_000 },
-  { name: 'fan-out', file: 'bench/fan-out.ts', timeoutMs: 300_000 }
+  { name: 'fan-out', file: 'bench/fan-out.ts', timeoutMs: 300_000 },
+  { name: 'history', file: 'bench/history.ts', timeoutMs: 300_000 },
+  { name: 'fleet', file: 'bench/fleet.ts', timeoutMs: 480_000 }
 ];
 
 const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));

@@ -4,7 +4,7 @@ import type { BaileysEvent } from '../instances/instance-session.js';
 import { chatsChanged, chatsDeleted, presence, storeChat } from './translate-chats.js';
 import { changedPictures, contactsChanged, storeContact } from './translate-contacts.js';
 import type { TranslateContext } from './translate-context.js';
-import { deletes, historyMessages, updates, upsert } from './translate-messages.js';
+import { deletes, historyMessages, MESSAGES_SET_BATCH, updates, upsert } from './translate-messages.js';
 import { splitChatSettings } from './chat-settings.js';
 
 export type { TranslateContext } from './translate-context.js';
@@ -18,6 +18,26 @@ function history(ctx: TranslateContext, data: BaileysEventMap['messaging-history
   if (contacts.length) events.push({ event: 'contacts.set', data: contacts.map(c => storeContact(ctx, c)) });
   events.push(...historyMessages(ctx, data.messages));
   return events;
+}
+
+/**
+ * A history sync's rows per commit. WhatsApp's first sync can carry tens of
+ * thousands of messages in one `messaging-history.set`; stored and emitted in
+ * one transaction it stalls the process for seconds and floods every
+ * subscriber's buffer at once. In parts, the hub yields between them.
+ */
+export const HISTORY_CHUNK = MESSAGES_SET_BATCH;
+
+type HistorySet = BaileysEventMap['messaging-history.set'];
+
+/** Splits a history sync into parts of at most HISTORY_CHUNK chats, contacts or messages, in that order. */
+export function historyChunks(data: HistorySet): HistorySet[] {
+  const empty: HistorySet = { ...data, chats: [], contacts: [], messages: [] };
+  const parts: HistorySet[] = [];
+  for (let i = 0; i < data.chats.length; i += HISTORY_CHUNK) parts.push({ ...empty, chats: data.chats.slice(i, i + HISTORY_CHUNK) });
+  for (let i = 0; i < data.contacts.length; i += HISTORY_CHUNK) parts.push({ ...empty, contacts: data.contacts.slice(i, i + HISTORY_CHUNK) });
+  for (let i = 0; i < data.messages.length; i += HISTORY_CHUNK) parts.push({ ...empty, messages: data.messages.slice(i, i + HISTORY_CHUNK) });
+  return parts.length ? parts : [data];
 }
 
 /**
