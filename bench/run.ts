@@ -26,7 +26,8 @@ const BENCHMARKS: { name: string; file: string; args?: string[]; timeoutMs: numb
   { name: 'inbound', file: 'bench/inbound.ts', timeoutMs: 300_000 },
   { name: 'fan-out', file: 'bench/fan-out.ts', timeoutMs: 300_000 },
   { name: 'history', file: 'bench/history.ts', timeoutMs: 300_000 },
-  { name: 'fleet', file: 'bench/fleet.ts', timeoutMs: 480_000 }
+  { name: 'fleet', file: 'bench/fleet.ts', timeoutMs: 480_000 },
+  { name: 'webhooks', file: 'bench/webhooks.ts', timeoutMs: 120_000 }
 ];
 
 const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
