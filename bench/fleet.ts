@@ -1,10 +1,11 @@
 /**
  * A fleet of idle instances: the hub process's RSS per open instance at N
  * instances (default 200), against N bare Baileys sockets in one process on the
- * same simulator; then the hub process is restarted and timed until all N are
- * open again from their stored credentials.
+ * same simulator (BARE of them, default N: their RSS per socket is the
+ * baseline); then the hub process is restarted and timed until all N are open
+ * again from their stored credentials.
  *
- *   node --expose-gc --import tsx bench/fleet.ts [instances=200]
+ *   node --expose-gc --import tsx bench/fleet.ts [instances=200] [bare=instances]
  */
 import { performance } from 'node:perf_hooks';
 import { quietLibsignal } from '../server/logging/quiet-libsignal.js';
@@ -18,15 +19,14 @@ import { collect, sleep, spawnSimulator } from './harness.js';
 
 quietLibsignal();
 const N = Number(process.argv[2] ?? 200);
+const BARE = Number(process.argv[3] ?? N);
 const CONCURRENCY = 8;
 const MiB = 2 ** 20;
 
 const sim = await spawnSimulator();
 const phone = (side: number, i: number) => String(5590000000000 + side * 100_000 + i);
-for (let i = 0; i < N; i++) {
-  await sim.post('/accounts', { phone: phone(1, i), history: { chats: [] } });
-  await sim.post('/accounts', { phone: phone(2, i), history: { chats: [] } });
-}
+for (let i = 0; i < N; i++) await sim.post('/accounts', { phone: phone(1, i), history: { chats: [] } });
+for (let i = 0; i < BARE; i++) await sim.post('/accounts', { phone: phone(2, i), history: { chats: [] } });
 
 /** Runs `task(i)` for i < n, `CONCURRENCY` at a time. */
 async function pool(n: number, task: (i: number) => Promise<void>): Promise<void> {
@@ -42,17 +42,19 @@ let hub: Spawned = await spawnHub(dir.path, sim, ADMIN_KEY, env);
 await sleep(2000);
 const hubBefore = rssOf(hub.child.pid!);
 let api = hubClient(hub.vars.WAHUB_URL!);
+const pairing = performance.now();
 await pool(N, async i => {
   const { client } = await pairInstance(api, sim, `f${i}`, phone(1, i));
   client.close();
 });
+process.stderr.write(`paired ${N} in ${Math.round(since(pairing) / 1000)} s\n`);
 await sleep(5000); // every instance finishes its first sync and settles
 const hubPerInstance = (rssOf(hub.child.pid!) - hubBefore) / N;
 
 collect();
 const bareBefore = process.memoryUsage().rss;
 const bare: TestClient[] = [];
-await pool(N, async i => {
+await pool(BARE, async i => {
   const client = new TestClient(sim.url).start();
   const { qr } = await client.waitFor('connection.update', u => !!u.qr, { timeoutMs: 120_000 });
   await sim.scan(phone(2, i), qr!);
@@ -61,7 +63,7 @@ await pool(N, async i => {
 });
 await sleep(5000);
 collect();
-const barePerInstance = (process.memoryUsage().rss - bareBefore) / N;
+const barePerInstance = (process.memoryUsage().rss - bareBefore) / BARE;
 bare.forEach(c => c.stop());
 
 // Restart: the same data folder, every instance back to open without a QR.
@@ -91,7 +93,7 @@ report([
     wahub: hubPerInstance / MiB,
     baseline: barePerInstance / MiB,
     goal: { atMost: 2 },
-    note: `growth of the hub process's RSS from start to ${N} open instances; baseline: ${N} bare Baileys sockets in one process on the same simulator`
+    note: `growth of the hub process's RSS from start to ${N} open instances; baseline: the growth per socket of ${BARE} bare Baileys sockets in one process on the same simulator`
   },
   {
     id: 'fleet.restart',
