@@ -8,6 +8,7 @@ import { spawnTs, type Spawned } from '../tests/helpers/processes.js';
 export interface SimProcess {
   proc: Spawned;
   url: string;
+  versionUrl: string;
   rootPublicKeyHex: string;
   pid: number;
   post<T = unknown>(path: string, body: unknown): Promise<T>;
@@ -32,6 +33,7 @@ export async function spawnSimulator(env: Record<string, string> = {}): Promise<
   return {
     proc,
     url: proc.vars.WA_WS_URL!,
+    versionUrl: proc.vars.WA_VERSION_URL!,
     rootPublicKeyHex: proc.vars.WA_ROOT_PUBLIC_KEY!,
     pid: proc.child.pid!,
     post,

@@ -25,7 +25,10 @@ const BENCHMARKS: { name: string; file: string; args?: string[]; timeoutMs: numb
   { name: 'rest', file: 'bench/rest.ts', timeoutMs: 120_000 },
   { name: 'inbound', file: 'bench/inbound.ts', timeoutMs: 300_000 },
   { name: 'fan-out', file: 'bench/fan-out.ts', timeoutMs: 300_000 },
-  { name: 'groups', file: 'bench/groups.ts', args: ['256', '5'], timeoutMs: 600_000 }
+  { name: 'groups', file: 'bench/groups.ts', args: ['256', '5'], timeoutMs: 600_000 },
+  { name: 'history', file: 'bench/history.ts', timeoutMs: 300_000 },
+  { name: 'fleet', file: 'bench/fleet.ts', args: ['200', '50'], timeoutMs: 900_000 },
+  { name: 'webhooks', file: 'bench/webhooks.ts', timeoutMs: 120_000 }
 ];
 
 const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
@@ -44,15 +47,25 @@ function runOne(b: (typeof BENCHMARKS)[number]): Promise<Outcome> {
     const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', b.file, ...(b.args ?? [])], {
       cwd: root,
       env: { ...process.env, LOG_LEVEL: 'silent' },
-      stdio: ['ignore', 'pipe', 'pipe']
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: a benchmark that overruns is ended with the simulator and hub it started.
+      detached: true
     });
+    const killGroup = () => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
     let out = '';
     let err = '';
     child.stdout.on('data', d => (out += d));
     child.stderr.on('data', d => (err += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), b.timeoutMs);
+    const timer = setTimeout(killGroup, b.timeoutMs);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
+      killGroup();
       const seconds = (Date.now() - start) / 1000;
       const line = out.split('\n').find(l => l.startsWith(RESULT_PREFIX));
       if (!line) {

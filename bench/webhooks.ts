@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { WhatsAppSimulator } from '../simulator/simulator.js';
 import { startHub } from '../tests/helpers/hub.js';
+import { report } from './figures.js';
 
 const N = Number(process.argv[2] ?? 2000);
 
@@ -64,20 +65,17 @@ const webhookMs = performance.now() - t;
 const bareMs = Math.min(bareBeforeMs, await bareLoop());
 const bare = N / (bareMs / 1000);
 const hooks = N / (webhookMs / 1000);
-console.log(
-  JSON.stringify(
-    {
-      events: N,
-      bareFetchPerSecond: Math.round(bare),
-      webhookDeliveriesPerSecond: Math.round(hooks),
-      ratio: +(hooks / bare).toFixed(2),
-      commitMsPerEvent: +(commitMs / N).toFixed(3),
-      note: 'each delivery also reads the log (100 at a time), signs twice and stores the cursor'
-    },
-    null,
-    2
-  )
-);
+report([
+  {
+    id: 'webhooks.perSecond',
+    figure: `webhook deliveries, ${N} events`,
+    unit: 'POST/s',
+    wahub: hooks,
+    baseline: bare,
+    goal: null,
+    note: `baseline: a bare loop of sequential fetch POSTs of the same bodies; each delivery also reads the log (100 at a time), signs twice and stores the cursor; committing cost ${(commitMs / N).toFixed(3)} ms per event`
+  }
+]);
 await hub.close();
 await sim.stop();
 receiver.close();

@@ -5,7 +5,7 @@ import { chatsChanged, chatsDeleted, presence, storeChat } from './translate-cha
 import { changedPictures, contactsChanged, storeContact } from './translate-contacts.js';
 import { groupsUpdated, groupsUpserted, participantsUpdated } from './translate-groups.js';
 import type { TranslateContext } from './translate-context.js';
-import { deletes, historyMessages, updates, upsert } from './translate-messages.js';
+import { deletes, historyMessages, MESSAGES_SET_BATCH, updates, upsert } from './translate-messages.js';
 import { splitChatSettings } from './chat-settings.js';
 import { calls } from './translate-calls.js';
 
@@ -29,6 +29,27 @@ function history(ctx: TranslateContext, data: BaileysEventMap['messaging-history
         };
   events.push(...historyMessages(ctx, data.messages, history));
   return events;
+}
+
+/**
+ * A history sync's rows per commit. WhatsApp's first sync can carry tens of
+ * thousands of messages in one `messaging-history.set`; stored and emitted in
+ * one transaction it stalls the process for seconds and floods every
+ * subscriber's buffer at once. In parts, the hub yields between them.
+ */
+export const HISTORY_CHUNK = MESSAGES_SET_BATCH;
+
+type HistorySet = BaileysEventMap['messaging-history.set'];
+
+/** Splits a history sync into parts of at most HISTORY_CHUNK chats, contacts or messages, in that order. */
+export function historyChunks(data: HistorySet): HistorySet[] {
+  const empty: HistorySet = { ...data, chats: [], contacts: [], messages: [] };
+  const parts: HistorySet[] = [];
+  for (let i = 0; i < data.chats.length; i += HISTORY_CHUNK) parts.push({ ...empty, chats: data.chats.slice(i, i + HISTORY_CHUNK) });
+  for (let i = 0; i < data.contacts.length; i += HISTORY_CHUNK) parts.push({ ...empty, contacts: data.contacts.slice(i, i + HISTORY_CHUNK) });
+  for (let i = 0; i < data.messages.length; i += HISTORY_CHUNK) parts.push({ ...empty, messages: data.messages.slice(i, i + HISTORY_CHUNK) });
+  // Only the last part closes the sync: a client waiting for isLatest sees every part first.
+  return parts.length ? parts.map((part, i) => (i < parts.length - 1 ? { ...part, isLatest: false } : part)) : [data];
 }
 
 /**

@@ -9,7 +9,7 @@ import type { Config } from '../config.js';
 import { Errors } from '../errors.js';
 import type { EventPipeline } from '../events/event-pipeline.js';
 import { prefetch } from '../events/prefetch.js';
-import { translate } from '../events/translate.js';
+import { historyChunks, translate } from '../events/translate.js';
 import type { StoreMonitor } from '../health/store-monitor.js';
 import { SILENT, type HubObserver } from '../metrics/hub-observer.js';
 import { withoutIgnored } from '../settings/ignored.js';
@@ -395,8 +395,14 @@ export class InstanceRegistry {
   private async onEvent(inst: LiveInstance, original: BaileysEvent): Promise<void> {
     const event = withoutIgnored(original, inst.settings);
     if (!event) return;
-    const { lookup, pictures } = await prefetch(event, { lidMapping: inst.session.lidMapping, socket: inst.session.socket });
-    this.commit(inst, () => translate(event, { instanceId: inst.row.id, instanceName: inst.row.name, storage: this.opts.storage, lookup, pictures }));
+    const parts: BaileysEvent[] =
+      event.name === 'messaging-history.set' ? historyChunks(event.data).map(data => ({ name: 'messaging-history.set' as const, data })) : [event];
+    for (const [i, part] of parts.entries()) {
+      // Between two parts of a large history: sockets drain and other instances' events run.
+      if (i) await new Promise(resolve => setImmediate(resolve));
+      const { lookup, pictures } = await prefetch(part, { lidMapping: inst.session.lidMapping, socket: inst.session.socket });
+      this.commit(inst, () => translate(part, { instanceId: inst.row.id, instanceName: inst.row.name, storage: this.opts.storage, lookup, pictures }));
+    }
     // After the commit: the offer is out to clients before the hub's reject of it.
     if (event.name === 'call') rejectCalls(event.data, inst.reactions);
   }

@@ -1,0 +1,32 @@
+import type { BaileysEventMap, WAMessage } from '@whiskeysockets/baileys';
+import { HISTORY_CHUNK, historyChunks } from '../../../server/events/translate.js';
+
+type HistorySet = BaileysEventMap['messaging-history.set'];
+const message = (i: number): WAMessage => ({ key: { remoteJid: '5531900000001@s.whatsapp.net', id: `M${i}`, fromMe: false }, message: { conversation: `m${i}` } });
+
+test('a history larger than a chunk is split into parts of at most HISTORY_CHUNK rows, chats then contacts then messages, in order', () => {
+  const data: HistorySet = {
+    chats: [{ id: '5531900000001@s.whatsapp.net' }, { id: '5531900000002@s.whatsapp.net' }],
+    contacts: [{ id: '5531900000001@s.whatsapp.net' }],
+    messages: Array.from({ length: 2 * HISTORY_CHUNK + 1 }, (_, i) => message(i)),
+    syncType: 0,
+    progress: 100,
+    isLatest: true
+  };
+  const parts = historyChunks(data);
+  expect(parts.map(p => [p.chats.length, p.contacts.length, p.messages.length])).toEqual([
+    [2, 0, 0],
+    [0, 1, 0],
+    [0, 0, HISTORY_CHUNK],
+    [0, 0, HISTORY_CHUNK],
+    [0, 0, 1]
+  ]);
+  expect(parts.flatMap(p => p.messages.map(m => m.key.id))).toEqual(data.messages.map(m => m.key.id));
+  // Every part keeps what the sync says about itself (its type, progress, whether it is the latest).
+  expect(parts.every(p => p.syncType === 0 && p.progress === 100 && p.isLatest === true)).toBe(true);
+});
+
+test('an empty history stays one (empty) part, so its event is still translated once', () => {
+  const data: HistorySet = { chats: [], contacts: [], messages: [], syncType: 2 };
+  expect(historyChunks(data)).toEqual([data]);
+});
