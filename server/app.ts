@@ -33,7 +33,10 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 4 * 1024 * 1024,
     ...httpServerOptions(opts.config),
-    clientErrorHandler
+    clientErrorHandler,
+    // Booting opens the store, runs migrations and looks up the WhatsApp Web version; on a busy
+    // host that can pass Fastify's 10 s default, which would fail the boot with a plugin timeout.
+    pluginTimeout: 60_000
   });
 
   app.setErrorHandler((err, req, reply) => {
