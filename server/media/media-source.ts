@@ -1,8 +1,6 @@
-import { isIP } from 'node:net';
-import { lookup } from 'node:dns/promises';
 import { Readable } from 'node:stream';
 import { Errors } from '../errors.js';
-import { isPrivateAddress } from '../webhooks/address-check.js';
+import { refuseOutboundUrl } from '../webhooks/address-check.js';
 
 /** The bytes of a file to send, as a stream, with what the source said about them. */
 export interface MediaSource {
@@ -34,22 +32,6 @@ function fromBase64(text: string, maxBytes: number): Readable {
   return Readable.from([bytes]);
 }
 
-/** Why a URL may not be fetched, or undefined. Every address the name resolves to counts. */
-async function refusal(url: URL, allowPrivate: boolean): Promise<string | undefined> {
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'media URL must be http or https';
-  if (url.username || url.password) return 'media URL must not carry credentials';
-  if (allowPrivate) return undefined;
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  let addresses: string[];
-  try {
-    addresses = isIP(host) ? [host] : (await lookup(host, { all: true, verbatim: true })).map(a => a.address);
-  } catch {
-    return `media URL's host ${host} does not resolve`;
-  }
-  if (!addresses.length || addresses.some(isPrivateAddress)) return `media URL's host ${host} is a loopback, private or link-local address`;
-  return undefined;
-}
-
 /**
  * Fetches a media URL as a stream. Redirects are followed by hand, a few at most,
  * each target checked like the first, so a public URL cannot bounce the hub onto
@@ -59,7 +41,7 @@ async function fromUrl(raw: string, opts: FetchOptions): Promise<MediaSource> {
   const signal = AbortSignal.timeout(opts.timeoutMs);
   let url = new URL(raw);
   for (let hop = 0; ; hop++) {
-    const why = await refusal(url, opts.allowPrivate);
+    const why = await refuseOutboundUrl(url, opts.allowPrivate, 'media URL');
     if (why) throw new Errors.badRequest(why);
     let res: Response;
     try {

@@ -38,6 +38,26 @@ export function isPrivateAddress(address: string): boolean {
   return mapped ? blocked.check(mapped[1]!, 'ipv4') : blocked.check(address, 'ipv6');
 }
 
+/**
+ * Why the hub may not call out to `url`, or undefined when it may; `label` names the URL in
+ * the reason ("url", "media URL"). `allowPrivate` skips the address check.
+ */
+export async function refuseOutboundUrl(url: URL, allowPrivate: boolean, label: string): Promise<string | undefined> {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `${label} must be http or https`;
+  if (url.username || url.password) return `${label} must not carry credentials`;
+  if (allowPrivate) return undefined;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  let addresses: string[];
+  try {
+    addresses = isIP(host) ? [host] : (await lookup(host, { all: true, verbatim: true })).map(a => a.address);
+  } catch {
+    return `${label}'s host ${host} does not resolve`;
+  }
+  // Every address counts: a name that also resolves inside could be pointed there later by the resolver.
+  if (addresses.length === 0 || addresses.some(isPrivateAddress)) return `${label}'s host ${host} is a loopback, private or link-local address`;
+  return undefined;
+}
+
 /** Why a webhook URL is refused, or undefined when it is acceptable. `allowPrivate` skips the address check. */
 export async function refuseWebhookUrl(raw: string, allowPrivate: boolean): Promise<string | undefined> {
   let url: URL;
@@ -46,17 +66,5 @@ export async function refuseWebhookUrl(raw: string, allowPrivate: boolean): Prom
   } catch {
     return 'url is not a valid URL';
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'url must be http or https';
-  if (url.username || url.password) return 'url must not carry credentials';
-  if (allowPrivate) return undefined;
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  let addresses: string[];
-  try {
-    addresses = isIP(host) ? [host] : (await lookup(host, { all: true, verbatim: true })).map(a => a.address);
-  } catch {
-    return `url's host ${host} does not resolve`;
-  }
-  // Every address counts: a name that also resolves inside could be pointed there later by the resolver.
-  if (addresses.length === 0 || addresses.some(isPrivateAddress)) return `url's host ${host} is a loopback, private or link-local address`;
-  return undefined;
+  return refuseOutboundUrl(url, allowPrivate, 'url');
 }
