@@ -11,7 +11,7 @@ export function contactMessage(
   contact: SimContact,
   message: proto.IMessage,
   id: string,
-  opts: { status?: boolean; plaintext?: boolean; group?: string } = {}
+  opts: { status?: boolean; plaintext?: boolean } = {}
 ): StanzaBuilder {
   return async (companion: Companion) => {
     // <plaintext> is what WhatsApp uses for newsletters; Baileys accepts it from anyone,
@@ -23,13 +23,9 @@ export function contactMessage(
     const sender = lid ? contact.lidJid : contact.pnJid;
     // The alternate JID lets Baileys learn the LID mapping without a usync round trip.
     const alt: Record<string, string> = lid ? { sender_pn: contact.pnJid, addressing_mode: 'lid' } : { sender_lid: contact.lidJid };
-    // A status or a group message comes from its chat, with the contact as participant. The
-    // text goes pairwise-encrypted to the client (as WhatsApp sends a sender-key
-    // distribution), which Baileys decrypts with the participant's session.
-    const chat = opts.status ? 'status@broadcast' : opts.group;
-    const attrs: Record<string, string> = chat
+    const attrs: Record<string, string> = opts.status
       ? {
-          from: chat,
+          from: 'status@broadcast',
           participant: sender,
           ...(lid ? { participant_pn: contact.pnJid, addressing_mode: 'lid' } : { participant_lid: contact.lidJid })
         }
@@ -95,6 +91,25 @@ const historyNotification = (sync: proto.IHistorySync): proto.IMessage => ({
   }
 });
 
+/** One stored message of a history sync, as the phone holds it: own ones read, the contact's delivered. */
+function historyMessage(
+  account: SimAccount,
+  contact: SimContact | undefined,
+  jid: string,
+  m: { text: string; fromMe?: boolean; id?: string },
+  timestamp: number
+): proto.IHistorySyncMsg {
+  return {
+    message: {
+      key: { remoteJid: jid, fromMe: m.fromMe ?? false, id: m.id ?? newMessageId() },
+      message: { conversation: m.text },
+      messageTimestamp: timestamp,
+      pushName: m.fromMe ? account.pushName : contact?.pushName,
+      status: m.fromMe ? proto.WebMessageInfo.Status.READ : proto.WebMessageInfo.Status.DELIVERY_ACK
+    }
+  };
+}
+
 /** The initial history sync: chats with their messages and LID mappings, then push names. */
 export function historySync(account: SimAccount): proto.IMessage[] {
   const contacts = account.listContacts().filter(c => c.onWhatsApp);
@@ -116,15 +131,7 @@ export function historySync(account: SimAccount): proto.IMessage[] {
       conversationTimestamp: chat.timestamp ?? own[0]?.timestamp ?? now,
       lidJid: contact?.lidJid,
       pnJid: jid,
-      messages: own.map(m => ({
-        message: {
-          key: { remoteJid: jid, fromMe: m.fromMe ?? false, id: m.id ?? newMessageId() },
-          message: { conversation: m.text },
-          messageTimestamp: m.timestamp,
-          pushName: m.fromMe ? account.pushName : contact?.pushName,
-          status: m.fromMe ? proto.WebMessageInfo.Status.READ : proto.WebMessageInfo.Status.DELIVERY_ACK
-        }
-      }))
+      messages: own.map(m => historyMessage(account, contact, jid, m, m.timestamp))
     };
   });
   return [
@@ -164,15 +171,7 @@ export function fullHistorySync(account: SimAccount): proto.IMessage[] {
         id: jid,
         lidJid: contact?.lidJid,
         pnJid: jid,
-        messages: messages.map((m, j) => ({
-          message: {
-            key: { remoteJid: jid, fromMe: m.fromMe ?? false, id: m.id ?? newMessageId() },
-            message: { conversation: m.text },
-            messageTimestamp: m.timestamp ?? now - 86_400 - j,
-            pushName: m.fromMe ? account.pushName : contact?.pushName,
-            status: m.fromMe ? proto.WebMessageInfo.Status.READ : proto.WebMessageInfo.Status.DELIVERY_ACK
-          }
-        }))
+        messages: messages.map((m, j) => historyMessage(account, contact, jid, m, m.timestamp ?? now - 86_400 - j))
       };
     });
     return historyNotification({
