@@ -25,6 +25,19 @@ const ContactSpec = Type.Object(
   },
   { additionalProperties: false }
 );
+
+/** Messages stored on the phone for a history sync (`messages`: the first sync, `older`: the full one). */
+const HistoryMessages = Type.Array(
+  Type.Object({
+    chat: Phone,
+    text: Type.String({ maxLength: 65_536 }),
+    fromMe: Type.Optional(Type.Boolean()),
+    id: Type.Optional(Type.String({ pattern: '^[0-9A-Za-z]{6,64}$' })),
+    timestamp: Type.Optional(Type.Integer({ minimum: 0 }))
+  }),
+  { maxItems: 50_000 }
+);
+
 const HistorySpec = Type.Object(
   {
     chats: Type.Optional(
@@ -38,30 +51,8 @@ const HistorySpec = Type.Object(
         { maxItems: 10_000 }
       )
     ),
-    messages: Type.Optional(
-      Type.Array(
-        Type.Object({
-          chat: Phone,
-          text: Type.String({ maxLength: 65_536 }),
-          fromMe: Type.Optional(Type.Boolean()),
-          id: Type.Optional(Type.String({ pattern: '^[0-9A-Za-z]{6,64}$' })),
-          timestamp: Type.Optional(Type.Integer({ minimum: 0 }))
-        }),
-        { maxItems: 50_000 }
-      )
-    ),
-    older: Type.Optional(
-      Type.Array(
-        Type.Object({
-          chat: Phone,
-          text: Type.String({ maxLength: 65_536 }),
-          fromMe: Type.Optional(Type.Boolean()),
-          id: Type.Optional(Type.String({ pattern: '^[0-9A-Za-z]{6,64}$' })),
-          timestamp: Type.Optional(Type.Integer({ minimum: 0 }))
-        }),
-        { maxItems: 50_000 }
-      )
-    ),
+    messages: Type.Optional(HistoryMessages),
+    older: Type.Optional(HistoryMessages),
     fullChunkSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 }))
   },
   { additionalProperties: false }
