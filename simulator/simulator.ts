@@ -474,7 +474,10 @@ export class WhatsAppSimulator {
     group.members.set(account.phone, null);
     for (const p of spec.participants) if (p !== account.phone) group.members.set(this.contactOf(account, p).phone, null);
     account.groups.set(group.id, group);
-    await account.deliver(groupNotification(account, group, creator.phone, { tag: 'create', attrs: {}, content: [groupNode(account, group)] }));
+    // No linked device yet: the group is simply one the account is in, and the device learns of it when it links.
+    if (account.companion) {
+      await account.deliver(groupNotification(account, group, creator.phone, { tag: 'create', attrs: {}, content: [groupNode(account, group)] }));
+    }
     return groupView(account, group);
   }
 

@@ -324,3 +324,32 @@ describe('a group others manage', () => {
     expect([...sim.outbox(ME).find(e => e.id === sent.data!.key.id)!.participants!].sort()).toEqual([BRUNO, CARLA].sort());
   });
 });
+
+describe('groups the account was in before the hub linked it', () => {
+  const OTHER = '5521950000020';
+
+  test('arrive after pairing without any group command: stored, emitted whole, and a send reaches their members', async () => {
+    sim.createAccount({ phone: OTHER, pushName: 'Other', contacts: [{ phone: ANA, pushName: 'Ana' }, { phone: CARLA, pushName: 'Carla' }] });
+    const gid = (await sim.createGroup(OTHER, { subject: 'Before', participants: [CARLA], by: ANA })).id;
+    const paired = await pairInstance(hub, sim, 'linked-later', OTHER);
+    try {
+      const found = await paired.client.waitFor('groups.update', e => e.data.some(g => g.id === gid));
+      expect(validateEvent(found)).toEqual({ ok: true });
+      const group = found.data.find(g => g.id === gid)!;
+      expect(group).toMatchObject({ subject: 'Before', owner: pn(ANA), size: 3 });
+      expect(group.participants!.map(p => p.wuid).sort()).toEqual([ANA, CARLA, OTHER].map(pn).sort());
+      // Stored: the send reads its members from the store rather than asking WhatsApp first.
+      const other = await AnyTransport.open(hub.url, paired.token);
+      try {
+        const sent = await other.call('rest', 'message.sendText', { instance: 'linked-later', number: gid, text: 'hello, old group' });
+        expect(sent.httpStatus).toBe(201);
+        await waitUntil(() => sim.outbox(OTHER).some(e => e.id === sent.data!.key.id), 20_000);
+        expect([...sim.outbox(OTHER).find(e => e.id === sent.data!.key.id)!.participants!].sort()).toEqual([ANA, CARLA].sort());
+      } finally {
+        other.close();
+      }
+    } finally {
+      paired.client.close();
+    }
+  });
+});
