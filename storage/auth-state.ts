@@ -7,7 +7,7 @@ import {
   type SignalDataSet,
   type SignalDataTypeMap
 } from '@whiskeysockets/baileys';
-import type { Database } from 'better-sqlite3';
+import type { SqlDatabase } from './sql-database.js';
 import type { InstanceId } from './types.js';
 
 type KeyType = keyof SignalDataTypeMap;
@@ -37,7 +37,7 @@ interface KeyRow {
  * transaction, so a crash or a failing write never leaves a Signal session,
  * its pre-keys and its sender keys out of step with each other.
  */
-export function useSqliteAuthState(db: Database, instanceId: InstanceId): SqliteAuthState {
+export function useSqliteAuthState(db: SqlDatabase, instanceId: InstanceId): SqliteAuthState {
   const readCreds = db.prepare<[InstanceId], string>('SELECT creds FROM auth_creds WHERE instance_id = ?').pluck();
   const writeCreds = db.prepare<[InstanceId, string]>(
     'INSERT INTO auth_creds (instance_id, creds) VALUES (?, ?) ON CONFLICT (instance_id) DO UPDATE SET creds = excluded.creds'

@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { SqlDatabase } from './sql-database.js';
 import type { InstanceId } from './types.js';
 
 /** An entry of the log as stored; `after` answers them in seq order. */
@@ -70,12 +70,12 @@ interface PruneParams {
  *
  * `now` is the clock for `created_at` and age pruning; tests pass their own.
  */
-export function eventLog(db: Database, options: { now?: () => number } = {}): EventLog {
+export function eventLog(db: SqlDatabase, options: { now?: () => number } = {}): EventLog {
   const now = options.now ?? Date.now;
   const bump = db
     .prepare<[InstanceId], number>(
       `INSERT INTO event_seq (instance_id, last_seq) VALUES (?, 1)
-       ON CONFLICT (instance_id) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq`
+       ON CONFLICT (instance_id) DO UPDATE SET last_seq = event_seq.last_seq + 1 RETURNING last_seq`
     )
     .pluck();
   const insert = db.prepare<[InstanceId, number, string, string, number]>(

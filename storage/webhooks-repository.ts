@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { SqlDatabase } from './sql-database.js';
 import type { LoggedEvent } from './event-log.js';
 import type { InstanceId } from './types.js';
 
@@ -59,7 +59,7 @@ export interface WebhooksRepository {
   rewind(webhookId: string, fromSeq: number): void;
 }
 
-export function webhooksRepository(db: Database): WebhooksRepository {
+export function webhooksRepository(db: SqlDatabase): WebhooksRepository {
   const insert = db.prepare(
     `INSERT INTO webhooks (id, instance_id, global, url, events, enabled, secret, cursor, created_at)
      VALUES (@id, @instance_id, @global, @url, @events, @enabled, @secret, @cursor, @now)`
