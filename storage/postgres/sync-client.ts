@@ -18,8 +18,8 @@ export class PostgresError extends Error {
 
 /** The connection is gone (dropped, timed out, or the worker died): nothing sent on it since the last commit is known to have landed. */
 export class ConnectionLostError extends PostgresError {
-  constructor(message: string) {
-    super(message, { code: '08006' });
+  constructor(message: string, code = '08006') {
+    super(message, { code });
     this.name = 'ConnectionLostError';
   }
 }
@@ -135,7 +135,7 @@ export class SyncClient {
       const { error } = message;
       if (error.dead) {
         void this.worker.terminate();
-        throw (this.lost = new ConnectionLostError(error.message));
+        throw (this.lost = new ConnectionLostError(error.message, error.code));
       }
       throw new PostgresError(error.message, error);
     }

@@ -28,8 +28,9 @@ const failure = err => ({
     code: err && err.code,
     detail: err && err.detail,
     constraint: err && err.constraint,
-    // pg marks a client that lost its connection as no longer queryable.
-    dead: !!dead || !client || client._queryable === false
+    // A FATAL error (the server ended this session) or a connection-class SQLSTATE arrives before
+    // pg marks the client as no longer queryable: all of them mean the session is gone.
+    dead: !!dead || !client || client._queryable === false || (err && (err.severity === 'FATAL' || err.severity === 'PANIC' || /^(08|57P)/.test(err.code || '')))
   }
 });
 port.on('message', async req => {
