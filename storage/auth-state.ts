@@ -7,7 +7,7 @@ import {
   type SignalDataSet,
   type SignalDataTypeMap
 } from '@whiskeysockets/baileys';
-import type { SqlDatabase } from './sql-database.js';
+import { jsonStrings, type SqlDatabase } from './sql-database.js';
 import type { InstanceId } from './types.js';
 
 type KeyType = keyof SignalDataTypeMap;
@@ -44,7 +44,7 @@ export function useSqliteAuthState(db: SqlDatabase, instanceId: InstanceId): Sql
   );
   // One statement for any number of ids: Baileys asks for whole device lists of sessions at once.
   const readKeys = db.prepare<[InstanceId, KeyType, string], KeyRow>(
-    'SELECT id, value FROM auth_keys WHERE instance_id = ? AND type = ? AND id IN (SELECT value FROM json_each(?))'
+    `SELECT id, value FROM auth_keys WHERE instance_id = ? AND type = ? AND id IN (${jsonStrings(db.dialect, '?')})`
   );
   const writeKey = db.prepare<[InstanceId, KeyType, string, string]>(
     'INSERT INTO auth_keys (instance_id, type, id, value) VALUES (?, ?, ?, ?) ON CONFLICT (instance_id, type, id) DO UPDATE SET value = excluded.value'

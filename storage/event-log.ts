@@ -88,8 +88,8 @@ export function eventLog(db: SqlDatabase, options: { now?: () => number } = {}):
   const pruneOlder = db.prepare<[PruneParams]>(
     `DELETE FROM event_log
      WHERE created_at < @cutoff
-       AND (@instanceId IS NULL OR instance_id = @instanceId)
-       AND (@keepAfterSeq IS NULL OR seq <= @keepAfterSeq)
+       AND (CAST(@instanceId AS TEXT) IS NULL OR instance_id = @instanceId)
+       AND (CAST(@keepAfterSeq AS BIGINT) IS NULL OR seq <= @keepAfterSeq)
        AND seq <= COALESCE((SELECT MIN(cursor) FROM webhooks w WHERE w.instance_id = event_log.instance_id AND w.enabled = 1), seq)`
   );
   // What an enabled webhook has not passed yet stays, however old: the log is its outbox.
@@ -97,7 +97,7 @@ export function eventLog(db: SqlDatabase, options: { now?: () => number } = {}):
     .prepare<[InstanceId], number | null>('SELECT MIN(cursor) FROM webhooks WHERE instance_id = ? AND enabled = 1')
     .pluck();
   const instances = db
-    .prepare<[{ instanceId: InstanceId | null }], InstanceId>('SELECT instance_id FROM event_seq WHERE @instanceId IS NULL OR instance_id = @instanceId')
+    .prepare<[{ instanceId: InstanceId | null }], InstanceId>('SELECT instance_id FROM event_seq WHERE CAST(@instanceId AS TEXT) IS NULL OR instance_id = @instanceId')
     .pluck();
   // The newest entry beyond the first `maxCount`: it and everything older go. One seek per instance, on the primary key.
   const countBoundary = db

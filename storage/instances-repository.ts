@@ -28,7 +28,7 @@ export interface NewInstance {
 
 /** The instances table. Updates and delete answer whether the instance existed. */
 export interface InstancesRepository {
-  /** Throws a SQLITE_CONSTRAINT_UNIQUE error when the name is taken. */
+  /** Throws when the name is taken (code SQLITE_CONSTRAINT_UNIQUE, or PostgreSQL's 23505). */
   create(instance: NewInstance): InstanceRow;
   findById(id: InstanceId): InstanceRow | undefined;
   findByName(name: string): InstanceRow | undefined;

@@ -116,7 +116,7 @@ export function messagesRepository(db: SqlDatabase): MessagesRepository {
   const clearChat = db.prepare<[InstanceId, Jid]>('DELETE FROM messages WHERE instance_id = ? AND chat_jid = ?');
   const byKey = db.prepare<[KeyParams], MessageRow>(`SELECT ${COLUMNS} FROM messages WHERE ${keyWhere}`);
   const byId = db.prepare<[{ instanceId: InstanceId; id: MessageId; fromMe: 0 | 1 | null }], MessageRow>(
-    `SELECT ${COLUMNS} FROM messages WHERE instance_id = @instanceId AND id = @id AND (@fromMe IS NULL OR from_me = @fromMe) LIMIT 1`
+    `SELECT ${COLUMNS} FROM messages WHERE instance_id = @instanceId AND id = @id AND (CAST(@fromMe AS BIGINT) IS NULL OR from_me = @fromMe) LIMIT 1`
   );
   const newest = db.prepare<[InstanceId, Jid, number], MessageRow>(
     `SELECT ${COLUMNS} FROM messages WHERE instance_id = ? AND chat_jid = ? ${NEWEST_FIRST} LIMIT ?`

@@ -47,6 +47,15 @@ export interface SqlDatabase {
   close(): void;
 }
 
+/**
+ * A one-column subquery of the strings in the JSON array bound at `param` (`?` or
+ * `@name`): one statement for any number of values, where `IN (?, ?, ...)` would
+ * need one statement per count.
+ */
+export function jsonStrings(dialect: Dialect, param: string): string {
+  return dialect === 'postgres' ? `SELECT jsonb_array_elements_text(CAST(${param} AS jsonb))` : `SELECT value FROM json_each(${param})`;
+}
+
 /** Refused for the same reason better-sqlite3 refuses it, with the same message. */
 export function refusePromise(value: unknown): void {
   if (value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function') {

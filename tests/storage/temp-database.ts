@@ -89,3 +89,30 @@ export function eachBackend(suite: (backend: { name: Dialect; open(): Promise<Te
 export function addInstance(db: SqlDatabase, name: string): InstanceRow {
   return instancesRepository(db).create({ name, token_hash: `hash-of-${name}`, state: 'close' });
 }
+
+/** What a write refused by `injectWriteFailure` throws: SQLite's trigger ABORT, or PostgreSQL's RAISE EXCEPTION. */
+export const INJECTED_FAILURE_CODE: Record<Dialect, string> = { sqlite: 'SQLITE_CONSTRAINT_TRIGGER', postgres: 'P0001' };
+
+/**
+ * Makes the database refuse inserts into `table` whose `column` equals `value`,
+ * with the message 'injected write failure', after earlier writes of the same
+ * call ran; answers the function that lifts the fault.
+ */
+export function injectWriteFailure(temp: TempDatabase, table: string, column: string, value: string): () => void {
+  if (temp.backend === 'sqlite') {
+    temp.db.exec(
+      `CREATE TEMP TRIGGER poison BEFORE INSERT ON ${table} WHEN NEW.${column} = '${value}'
+       BEGIN SELECT RAISE(ABORT, 'injected write failure'); END`
+    );
+    return () => temp.db.exec('DROP TRIGGER poison');
+  }
+  temp.db.exec(
+    `CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN
+       IF NEW.${column} = '${value}' THEN RAISE EXCEPTION 'injected write failure'; END IF;
+       RETURN NEW;
+     END $$;
+     CREATE TRIGGER poison BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION poison();`
+  );
+  return () => temp.db.exec(`DROP TRIGGER poison ON ${table}; DROP FUNCTION poison();`);
+}
