@@ -47,11 +47,16 @@ function idOf(kind: 'u' | 'g'): number {
   return Number(out.stdout.trim());
 }
 
-/** Runs a PostgreSQL binary as the postgres user when we are root (setpriv execs it: the pid is the server's own). */
+/**
+ * Runs a PostgreSQL binary through setpriv, which execs it (the pid is the
+ * server's own): as the postgres user when we are root, and with SIGQUIT
+ * (immediate shutdown) as its parent-death signal, so a test process that dies
+ * without its teardown takes its server with it.
+ */
 function command(bin: string, args: string[]): [string, string[]] {
   const path = join(BIN, bin);
-  if (process.getuid?.() !== 0) return [path, args];
-  return ['setpriv', [`--reuid=${idOf('u')}`, `--regid=${idOf('g')}`, '--init-groups', '--', path, ...args]];
+  const user = process.getuid?.() === 0 ? [`--reuid=${idOf('u')}`, `--regid=${idOf('g')}`, '--init-groups'] : [];
+  return ['setpriv', [...user, '--pdeathsig', 'SIGQUIT', '--', path, ...args]];
 }
 
 async function waitReady(url: string, child: ChildProcess, logs: () => string, timeoutMs: number): Promise<void> {
@@ -72,6 +77,18 @@ async function waitReady(url: string, child: ChildProcess, logs: () => string, t
 }
 
 let databases = 0;
+let shared: Promise<TestPostgres> | undefined;
+
+/** One server for the whole test file, started on first use; `stopSharedPostgres` (tests/setup) ends it after the file. */
+export function sharedPostgres(): Promise<TestPostgres> {
+  return (shared ??= startPostgres());
+}
+
+export async function stopSharedPostgres(): Promise<void> {
+  const server = shared;
+  shared = undefined;
+  if (server) await (await server).stop();
+}
 
 /** Initialises and starts a throwaway server; fsync is off, as nothing here must survive a power loss. */
 export async function startPostgres(): Promise<TestPostgres> {
@@ -102,8 +119,11 @@ export async function startPostgres(): Promise<TestPostgres> {
   let log = '';
   child.stdout!.on('data', d => (log += d));
   child.stderr!.on('data', d => (log += d));
-  // A test file that dies without its teardown must not leave a server behind.
-  const killOnExit = () => child.kill('SIGKILL');
+  // A test file that ends without its teardown must not leave a server behind (the folder goes too).
+  const killOnExit = () => {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
   process.once('exit', killOnExit);
   const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
   try {
