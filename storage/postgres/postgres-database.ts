@@ -4,6 +4,9 @@ import { ConnectionLostError, PostgresError, SyncClient, type SyncClientOptions 
 
 /** The advisory lock `exclusive()` takes: one number for the hub's schema, whatever the database. */
 const SCHEMA_LOCK = 0x77616875; // 'wahu'
+/** Reconnects after a failed one wait this long, doubling up to the maximum. */
+const RETRY_MIN_MS = 250;
+const RETRY_MAX_MS = 5000;
 
 class PgStatement implements Statement {
   private plucked = false;
@@ -53,6 +56,9 @@ export class PostgresDatabase implements SqlDatabase {
   /** The open transaction can only roll back: a statement in it failed, or its connection went. */
   private doomed: Error | undefined;
   private closed = false;
+  /** After a failed reconnect, statements fail at once until then: each attempt blocks the thread. */
+  private retryAt = 0;
+  private retryDelayMs = 0;
 
   constructor(url: string, options: SyncClientOptions = {}) {
     this.client = new SyncClient(url, options);
@@ -101,11 +107,23 @@ export class PostgresDatabase implements SqlDatabase {
     if (this.doomed) throw this.doomed;
     // Outside a transaction nothing is lost with the old connection: take a new one.
     // Inside one, never: its earlier writes are gone, so the transaction fails whole.
-    if (this.client.lost && this.depth === 0) this.client.reconnect();
+    if (this.client.lost && this.depth === 0) this.reconnect();
     try {
       return call();
     } catch (err) {
       if (this.depth > 0) this.doomed = err instanceof Error ? err : new Error(String(err));
+      throw err;
+    }
+  }
+
+  private reconnect(): void {
+    if (Date.now() < this.retryAt) throw this.client.lost;
+    try {
+      this.client.reconnect();
+      this.retryDelayMs = 0;
+    } catch (err) {
+      this.retryDelayMs = Math.min(Math.max(2 * this.retryDelayMs, RETRY_MIN_MS), RETRY_MAX_MS);
+      this.retryAt = Date.now() + this.retryDelayMs;
       throw err;
     }
   }

@@ -18,8 +18,9 @@ export class PostgresError extends Error {
 
 /** The connection is gone (dropped, timed out, or the worker died): nothing sent on it since the last commit is known to have landed. */
 export class ConnectionLostError extends PostgresError {
-  constructor(message: string, code = '08006') {
-    super(message, { code });
+  /** `code`: the SQLSTATE the server gave, else 08006 (connection failure), whatever the socket said (ECONNREFUSED...). */
+  constructor(message: string, code?: string) {
+    super(message, { code: code && /^[0-9A-Z]{5}$/.test(code) ? code : '08006' });
     this.name = 'ConnectionLostError';
   }
 }
@@ -87,7 +88,9 @@ export class SyncClient {
       this.call({ op: 'connect' }, this.connectTimeoutMs);
     } catch (err) {
       void this.worker.terminate();
-      throw err;
+      const fields = err as { message?: string; code?: string };
+      // Whatever refused the connection, nothing can be sent on this worker.
+      throw (this.lost = err instanceof ConnectionLostError ? err : new ConnectionLostError(`cannot connect to PostgreSQL: ${fields.message}`, fields.code));
     }
   }
 

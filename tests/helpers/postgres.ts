@@ -26,7 +26,11 @@ export interface TestPostgres {
   /** Creates an empty database and answers its URL. */
   createDatabase(): Promise<string>;
   /** The server process (for SIGKILL/SIGSTOP tests). */
-  child: ChildProcess;
+  readonly child: ChildProcess;
+  /** SIGKILLs the server (the data folder stays) and waits until it has exited. */
+  kill(): Promise<void>;
+  /** Starts the server again on the same folder and port, after `kill()`. */
+  restart(): Promise<void>;
   /** Stops the server (fast shutdown) and removes its folder. */
   stop(): Promise<void>;
 }
@@ -105,37 +109,46 @@ export async function startPostgres(): Promise<TestPostgres> {
     throw new Error(`initdb failed: ${init.stderr || init.stdout}`);
   }
   const port = await freePort();
-  const [cmd, args] = command('postgres', [
-    '-D', data,
-    '-p', String(port),
-    '-k', dir,
-    '-c', 'listen_addresses=127.0.0.1',
-    '-c', 'fsync=off',
-    '-c', 'synchronous_commit=off',
-    '-c', 'full_page_writes=off',
-    '-c', 'max_connections=200'
-  ]);
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
   let log = '';
-  child.stdout!.on('data', d => (log += d));
-  child.stderr!.on('data', d => (log += d));
+  const launch = async (): Promise<ChildProcess> => {
+    const [cmd, args] = command('postgres', [
+      '-D', data,
+      '-p', String(port),
+      '-k', dir,
+      '-c', 'listen_addresses=127.0.0.1',
+      // fsync off: a commit reaches the OS, not the disk, which survives the server's own crash (SIGKILL
+      // tests) and loses only to a power cut. synchronous_commit stays on: off, a SIGKILL loses commits.
+      '-c', 'fsync=off',
+      '-c', 'full_page_writes=off',
+      '-c', 'max_connections=200'
+    ]);
+    const started = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    started.stdout!.on('data', d => (log += d));
+    started.stderr!.on('data', d => (log += d));
+    await waitReady(adminUrl, started, () => log, 30_000);
+    return started;
+  };
+  let child: ChildProcess | undefined;
   // A test file that ends without its teardown must not leave a server behind (the folder goes too).
   const killOnExit = () => {
-    child.kill('SIGKILL');
+    child?.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   };
   process.once('exit', killOnExit);
-  const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
   try {
-    await waitReady(adminUrl, child, () => log, 30_000);
+    child = await launch();
   } catch (err) {
-    child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    killOnExit();
+    process.removeListener('exit', killOnExit);
     throw err;
   }
+  const running = (c: ChildProcess | undefined): c is ChildProcess => !!c && c.exitCode === null && c.signalCode === null;
   return {
     adminUrl,
-    child,
+    get child() {
+      return child!;
+    },
     async createDatabase() {
       const name = `wahub_${process.pid}_${++databases}`;
       const client = new pg.Client({ connectionString: adminUrl });
@@ -147,13 +160,34 @@ export async function startPostgres(): Promise<TestPostgres> {
       }
       return `postgres://postgres@127.0.0.1:${port}/${name}`;
     },
+    async kill() {
+      if (!running(child)) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGKILL');
+      await exited;
+    },
+    async restart() {
+      if (running(child)) throw new Error('the server is still running');
+      // A killed postmaster's backends notice and exit on their own; until they have, a new one refuses the data folder.
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        try {
+          child = await launch();
+          return;
+        } catch (err) {
+          if (Date.now() > deadline) throw err;
+          await new Promise(r => setTimeout(r, 200));
+        }
+      }
+    },
     async stop() {
       process.removeListener('exit', killOnExit);
-      if (child.exitCode === null && child.signalCode === null) {
+      if (running(child)) {
         // A stopped server (SIGSTOP tests) would never act on SIGINT.
+        const exited = once(child, 'exit');
         child.kill('SIGCONT');
         child.kill('SIGINT');
-        await once(child, 'exit');
+        await exited;
       }
       rmSync(dir, { recursive: true, force: true });
     }
