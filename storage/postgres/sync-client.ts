@@ -76,7 +76,7 @@ export class SyncClient {
     const { port1, port2 } = new MessageChannel();
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { pgPath, url: this.url, flag: this.flag.buffer, port: port2 },
+      workerData: { pgPath, url: this.url, timeoutMs: this.timeoutMs, flag: this.flag.buffer, port: port2 },
       transferList: [port2]
     });
     // The worker holds a socket; it must not keep the process alive once everything else is done.

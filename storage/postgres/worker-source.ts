@@ -36,7 +36,16 @@ const failure = err => ({
 port.on('message', async req => {
   try {
     if (req.op === 'connect') {
-      client = new pg.Client({ connectionString: workerData.url, types, application_name: 'wahub' });
+      // The server gives up on a statement, or on a transaction left open, a second after this side does:
+      // a session abandoned by a timed-out caller must not keep its row locks (event_seq) for long.
+      const serverTimeout = workerData.timeoutMs + 1000;
+      client = new pg.Client({
+        connectionString: workerData.url,
+        types,
+        application_name: 'wahub',
+        statement_timeout: serverTimeout,
+        idle_in_transaction_session_timeout: serverTimeout
+      });
       // A connection that drops between queries is reported on the next one, never replaced here:
       // the caller decides, because a transaction may have been open on it.
       client.on('error', err => (dead = err));

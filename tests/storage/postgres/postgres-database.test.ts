@@ -114,3 +114,23 @@ test('a query that outlives the timeout restarts the worker, and the next query 
     slow.close();
   }
 });
+
+test('a session abandoned by a timed-out caller does not keep its locks: the server ends its statement too', async () => {
+  const url = await server.createDatabase();
+  const slow = new PostgresDatabase(url, { timeoutMs: 300 });
+  const waiting = new PostgresDatabase(url, { timeoutMs: 5000 });
+  try {
+    slow.exec('CREATE TABLE counter (id INTEGER PRIMARY KEY, n BIGINT); INSERT INTO counter VALUES (1, 0)');
+    expect(() =>
+      slow.transaction(() => {
+        slow.prepare('UPDATE counter SET n = n + 1 WHERE id = 1').run();
+        slow.prepare('SELECT pg_sleep(30)').get();
+      })()
+    ).toThrow(ConnectionLostError);
+    // Blocks on the row lock until the abandoned session's statement is cancelled and its transaction rolled back.
+    expect(waiting.prepare('UPDATE counter SET n = n + 10 WHERE id = 1 RETURNING n').pluck().get()).toBe(10);
+  } finally {
+    slow.close();
+    waiting.close();
+  }
+});
