@@ -177,7 +177,8 @@ export async function startPostgres(): Promise<TestPostgres> {
       const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();
       try {
-        await client.query(`CREATE DATABASE ${name}`);
+        // A linguistic collation, as production databases usually have, not the test server's C: text order must not depend on it.
+        await client.query(`CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'`);
       } finally {
         await client.end();
       }
