@@ -64,6 +64,13 @@ export class PostgresDatabase implements SqlDatabase {
   private readonly client: SyncClient;
   private readonly names = new Map<string, string>();
   private depth = 0;
+  /**
+   * BEGIN, SAVEPOINT and RELEASE wait here and go out with the next statement, in its
+   * round trip: an event's transaction costs one round trip per statement of its own.
+   */
+  private deferred: string[] = [];
+  /** Something of the open transaction reached the server: from then on it cannot move to a new connection. */
+  private sent = false;
   /** The open transaction can only roll back: a statement in it failed, or its connection went. */
   private doomed: Error | undefined;
   private closed = false;
@@ -91,12 +98,12 @@ export class PostgresDatabase implements SqlDatabase {
   }
 
   exec(sql: string): void {
-    this.send(() => this.client.exec(sql));
+    this.send(before => this.client.exec(sql, before));
   }
 
   /** One statement with `$n` placeholders (what the statements call). */
   query(text: string, values: unknown[], name?: string, rowMode?: 'array'): { rows: unknown[]; rowCount: number } {
-    return this.send(() => this.client.query(text, values, { name, rowMode }));
+    return this.send(before => this.client.query(text, values, { name, rowMode, before }));
   }
 
   transaction<F extends (...args: never[]) => unknown>(fn: F): Transaction<F> {
@@ -113,14 +120,18 @@ export class PostgresDatabase implements SqlDatabase {
     this.client.close();
   }
 
-  private send<T>(call: () => T): T {
+  /** Sends one statement, with the deferred ones ahead of it. */
+  private send<T>(call: (before: string[]) => T): T {
     if (this.closed) throw new TypeError('The database connection is not open');
     if (this.doomed) throw this.doomed;
-    // Outside a transaction nothing is lost with the old connection: take a new one.
-    // Inside one, never: its earlier writes are gone, so the transaction fails whole.
-    if (this.client.lost && this.depth === 0) this.reconnect();
+    // Outside a transaction, or before anything of it was sent, nothing is lost with the old
+    // connection: take a new one. After that, never: its earlier writes are gone, so it fails whole.
+    if (this.client.lost && (this.depth === 0 || !this.sent)) this.reconnect();
+    const before = this.deferred;
+    this.deferred = [];
+    if (this.depth > 0) this.sent = true;
     try {
-      return call();
+      return call(before);
     } catch (err) {
       if (this.depth > 0) this.doomed = err instanceof Error ? err : new Error(String(err));
       throw err;
@@ -142,11 +153,14 @@ export class PostgresDatabase implements SqlDatabase {
   private run<F extends (...args: never[]) => unknown>(fn: F, args: Parameters<F>, exclusive: boolean): ReturnType<F> {
     const outer = this.depth === 0;
     const savepoint = `wahub_sp_${this.depth}`;
-    this.send(() => this.client.exec(outer ? 'BEGIN' : `SAVEPOINT ${savepoint}`));
+    if (this.closed) throw new TypeError('The database connection is not open');
+    if (this.doomed) throw this.doomed;
+    if (outer) this.sent = false;
+    this.deferred.push(outer ? 'BEGIN' : `SAVEPOINT ${savepoint}`);
     this.depth++;
     let result: ReturnType<F>;
     try {
-      if (exclusive && outer) this.send(() => this.client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]));
+      if (exclusive && outer) this.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
       result = fn(...args) as ReturnType<F>;
       refusePromise(result);
       if (this.doomed) throw this.doomed;
@@ -157,13 +171,17 @@ export class PostgresDatabase implements SqlDatabase {
     }
     this.depth--;
     if (outer) this.commit();
-    else this.send(() => this.client.exec(`RELEASE SAVEPOINT ${savepoint}`));
+    else this.deferred.push(`RELEASE SAVEPOINT ${savepoint}`);
     return result;
   }
 
   private commit(): void {
+    const before = this.deferred;
+    this.deferred = [];
+    // A transaction that sent nothing has nothing to commit.
+    if (before[0] === 'BEGIN') return;
     try {
-      this.client.exec('COMMIT');
+      this.client.exec('COMMIT', before);
     } catch (err) {
       // A COMMIT that failed (serialization, deferred constraint) has rolled back; a lost one is unknown.
       this.doomed = undefined;
@@ -173,6 +191,15 @@ export class PostgresDatabase implements SqlDatabase {
 
   private rollback(outer: boolean, savepoint: string): void {
     const doomed = this.doomed;
+    // What was never sent needs no undoing: drop it, and the savepoint (or BEGIN) it started with.
+    const unsent = this.deferred.lastIndexOf(outer ? 'BEGIN' : `SAVEPOINT ${savepoint}`);
+    if (unsent !== -1) {
+      this.deferred.splice(unsent);
+      if (outer) this.doomed = undefined;
+      return;
+    }
+    // Statements still deferred belong to what is rolled back (RELEASEs of inner savepoints).
+    this.deferred = [];
     if (doomed instanceof ConnectionLostError || this.client.lost) {
       // The server rolled the transaction back when the connection went; savepoints went with it.
       if (outer) this.doomed = undefined;

@@ -100,14 +100,15 @@ export class SyncClient {
     this.start();
   }
 
-  query(text: string, values: unknown[], options: { name?: string; rowMode?: 'array' } = {}): QueryResult {
+  /** `before`: statements without parameters sent ahead of this one in the same round trip, whose failure fails the call. */
+  query(text: string, values: unknown[], options: { name?: string; rowMode?: 'array'; before?: string[] } = {}): QueryResult {
     const reply = this.call({ op: 'query', text, values, ...options });
     return reply as QueryResult;
   }
 
   /** Runs statements without parameters (the simple protocol: several may be separated by `;`). */
-  exec(text: string): void {
-    this.call({ op: 'exec', text });
+  exec(text: string, before: string[] = []): void {
+    this.call({ op: 'exec', text, before });
   }
 
   close(): void {

@@ -44,7 +44,8 @@ port.on('message', async req => {
         types,
         application_name: 'wahub',
         statement_timeout: serverTimeout,
-        idle_in_transaction_session_timeout: serverTimeout
+        idle_in_transaction_session_timeout: serverTimeout,
+        pipeline: true
       });
       // A connection that drops between queries is reported on the next one, never replaced here:
       // the caller decides, because a transaction may have been open on it.
@@ -52,14 +53,17 @@ port.on('message', async req => {
       client.on('end', () => (dead = dead || new Error('the connection to PostgreSQL ended')));
       await client.connect();
       answer({ ok: true });
-    } else if (req.op === 'query') {
+    } else if (req.op === 'query' || req.op === 'exec') {
       if (dead) throw dead;
-      const res = await client.query({ name: req.name, text: req.text, values: req.values, rowMode: req.rowMode });
-      answer({ rows: res.rows, rowCount: res.rowCount == null ? 0 : res.rowCount, command: res.command });
-    } else if (req.op === 'exec') {
-      if (dead) throw dead;
-      await client.query(req.text);
-      answer({ rows: [], rowCount: 0 });
+      // Statements whose answer the caller does not wait for (BEGIN, SAVEPOINT, RELEASE) go out with
+      // this one: pipelined, they cost no round trip of their own. The first failure is the answer.
+      const sent = (req.before || []).map(text => client.query(text));
+      sent.push(req.op === 'exec' ? client.query(req.text) : client.query({ name: req.name, text: req.text, values: req.values, rowMode: req.rowMode }));
+      const settled = await Promise.allSettled(sent);
+      const failed = settled.find(s => s.status === 'rejected');
+      if (failed) throw failed.reason;
+      const res = settled[settled.length - 1].value;
+      answer({ rows: req.op === 'exec' ? [] : res.rows, rowCount: req.op === 'exec' || res.rowCount == null ? 0 : res.rowCount });
     } else if (req.op === 'end') {
       if (client && !dead) await client.end().catch(() => undefined);
       answer({ ok: true });
