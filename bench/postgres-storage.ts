@@ -97,7 +97,7 @@ try {
       wahub: median(pgEvents),
       baseline: median(sqliteEvents),
       goal: null,
-      note: 'on PostgreSQL each event is seven statements, each a round trip (BEGIN, upsert, SAVEPOINT, seq bump, insert, RELEASE, COMMIT); SQLite writes in process'
+      note: 'on PostgreSQL each event is four round trips (BEGIN with the upsert, SAVEPOINT with the seq bump, the insert, RELEASE with COMMIT); SQLite writes in process'
     }
   ]);
 } finally {
