@@ -129,9 +129,18 @@ export class PostgresDatabase implements SqlDatabase {
     if (this.client.lost && (this.depth === 0 || !this.sent)) this.reconnect();
     const before = this.deferred;
     this.deferred = [];
+    const opens = this.depth > 0 && !this.sent;
     if (this.depth > 0) this.sent = true;
     try {
-      return call(before);
+      try {
+        return call(before);
+      } catch (err) {
+        // A session that died while idle shows only now. The transaction's first statement went out
+        // with its BEGIN, so nothing of it can have committed: it starts again on a new connection.
+        if (!(opens && err instanceof ConnectionLostError)) throw err;
+        this.reconnect();
+        return call(before);
+      }
     } catch (err) {
       if (this.depth > 0) this.doomed = err instanceof Error ? err : new Error(String(err));
       throw err;

@@ -145,3 +145,24 @@ test('a session abandoned by a timed-out caller does not keep its locks: the ser
     waiting.close();
   }
 });
+
+test('a session that died while idle is replaced by the next transaction, whose writes all land', () => {
+  insert(1);
+  const pid = db.prepare<[], number>('SELECT pg_backend_pid()').pluck().get()!;
+  other.prepare('SELECT pg_terminate_backend(?)').get(pid);
+  // The loss shows only when the transaction's first statement (sent with its BEGIN) reaches the dead session.
+  db.transaction(() => {
+    insert(2);
+    insert(3);
+  })();
+  expect(ids()).toEqual([1, 2, 3]);
+  expect(db.prepare('SELECT pg_backend_pid()').pluck().get()).not.toBe(pid);
+});
+
+test('a statement outside a transaction is not sent again after a lost connection: its outcome is unknown', () => {
+  const pid = db.prepare<[], number>('SELECT pg_backend_pid()').pluck().get()!;
+  other.prepare('SELECT pg_terminate_backend(?)').get(pid);
+  expect(() => insert(1)).toThrow(ConnectionLostError);
+  insert(2);
+  expect(ids()).toEqual([2]);
+});
