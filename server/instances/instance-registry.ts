@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { jidNormalizedUser } from '@whiskeysockets/baileys';
+import { jidNormalizedUser, type BaileysEventMap } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
 import QRCode from 'qrcode';
 import { DEFAULT_SETTINGS, type InstanceRef, type InstanceSettings, type PendingEvent } from '../../protocol/index.js';
@@ -41,6 +41,8 @@ export interface LiveInstance {
   closed?: { statusReason: number; reason: string };
   /** What the settings' reactions act on (calls to reject, messages to mark read). */
   reactions: ReactionTarget;
+  /** How far the history sync of this type had come with its last chunk, which its next chunk's parts count up from. */
+  historyProgress?: { syncType: number | null | undefined; progress: number };
 }
 
 /** What the schema cannot say of a setting: a proxy URL that does not parse or names no host and port. */
@@ -392,11 +394,18 @@ export class InstanceRegistry {
     this.commit(inst, () => [{ event: 'qrcode.updated', data: { name: inst.row.name, qrcode: { code, base64 } } }]);
   }
 
+  /** A history chunk in parts, their progress counted from where the same sync's previous chunk left off. */
+  private historyParts(inst: LiveInstance, data: BaileysEventMap['messaging-history.set']): BaileysEvent[] {
+    const last = inst.historyProgress;
+    const before = last && last.syncType === data.syncType ? last.progress : 0;
+    if (typeof data.progress === 'number') inst.historyProgress = { syncType: data.syncType, progress: data.progress };
+    return historyChunks(data, before).map(part => ({ name: 'messaging-history.set' as const, data: part }));
+  }
+
   private async onEvent(inst: LiveInstance, original: BaileysEvent): Promise<void> {
     const event = withoutIgnored(original, inst.settings);
     if (!event) return;
-    const parts: BaileysEvent[] =
-      event.name === 'messaging-history.set' ? historyChunks(event.data).map(data => ({ name: 'messaging-history.set' as const, data })) : [event];
+    const parts: BaileysEvent[] = event.name === 'messaging-history.set' ? this.historyParts(inst, event.data) : [event];
     for (const [i, part] of parts.entries()) {
       // Between two parts of a large history: sockets drain and other instances' events run.
       if (i) await new Promise(resolve => setImmediate(resolve));
