@@ -24,11 +24,11 @@ export interface DownloadOptions {
   signal: AbortSignal;
 }
 
-/** A download that failed; `status` is the CDN's answer when it gave one (403/404/410: the URL expired). */
+/** A download that failed; `httpStatus` is the CDN's answer when it gave one (403/404/410: the URL expired). */
 export class MediaDownloadError extends Error {
   constructor(
     message: string,
-    readonly status?: number
+    readonly httpStatus?: number
   ) {
     super(message);
     this.name = 'MediaDownloadError';
@@ -113,6 +113,7 @@ function get(url: URL, opts: DownloadOptions): Promise<IncomingMessage> {
     });
     req.once('error', err => {
       clearTimeout(connecting);
+      if (opts.signal.aborted) return reject(new MediaDownloadError('the download was stopped: the hub is closing'));
       reject(err instanceof MediaDownloadError ? err : new MediaDownloadError(`media download from ${url.host} failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`));
     });
     req.once('close', () => clearTimeout(connecting));

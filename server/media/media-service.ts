@@ -31,7 +31,7 @@ const WITH_MESSAGES = new Set(['new.message', 'status.broadcast', 'messages.set'
 /** WhatsApp's CDN answers these for a URL that expired; the phone can upload the file again. */
 const EXPIRED = new Set([403, 404, 410]);
 
-const statusOf = (err: unknown): number | undefined => (err instanceof MediaDownloadError ? err.status : undefined);
+const statusOf = (err: unknown): number | undefined => (err instanceof MediaDownloadError ? err.httpStatus : undefined);
 
 /** A CDN that accepts the connection but stalls is given up on; WhatsApp's answers in well under a second. */
 const CONNECT_TIMEOUT_MS = 15_000;
