@@ -106,12 +106,20 @@ function get(url: URL, opts: DownloadOptions): Promise<IncomingMessage> {
       () => req.destroy(new MediaDownloadError(`no answer from ${url.host} within ${opts.connectTimeoutMs} ms`)),
       opts.connectTimeoutMs
     );
-    req.setTimeout(opts.idleTimeoutMs, () => req.destroy(new MediaDownloadError(`${url.host} sent nothing for ${opts.idleTimeoutMs} ms`)));
+    let answer: IncomingMessage | undefined;
+    req.setTimeout(opts.idleTimeoutMs, () => {
+      const err = new MediaDownloadError(`${url.host} sent nothing for ${opts.idleTimeoutMs} ms`);
+      // Mid-body, the answer is failed first: destroying the request alone would fail it as a bare "aborted".
+      answer?.destroy(err);
+      req.destroy(err);
+    });
     req.once('response', res => {
       clearTimeout(connecting);
+      answer = res;
       resolve(res);
     });
-    req.once('error', err => {
+    // `on`, not `once`: a second error (the connection dying after an idle timeout) must find a listener.
+    req.on('error', err => {
       clearTimeout(connecting);
       if (opts.signal.aborted) return reject(new MediaDownloadError('the download was stopped: the hub is closing'));
       reject(err instanceof MediaDownloadError ? err : new MediaDownloadError(`media download from ${url.host} failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`));
