@@ -404,15 +404,19 @@ export class InstanceRegistry {
 
   private async onEvent(inst: LiveInstance, original: BaileysEvent): Promise<void> {
     const event = withoutIgnored(original, inst.settings);
-    if (!event) return;
-    const parts: BaileysEvent[] = event.name === 'messaging-history.set' ? this.historyParts(inst, event.data) : [event];
+    const parts: BaileysEvent[] = !event
+      ? []
+      : event.name === 'messaging-history.set'
+        ? this.historyParts(inst, event.data)
+        : [event];
     for (const [i, part] of parts.entries()) {
       // Between two parts of a large history: sockets drain and other instances' events run.
       if (i) await new Promise(resolve => setImmediate(resolve));
       const { lookup, pictures } = await prefetch(part, { lidMapping: inst.session.lidMapping, socket: inst.session.socket });
       this.commit(inst, () => translate(part, { instanceId: inst.row.id, instanceName: inst.row.name, storage: this.opts.storage, lookup, pictures }));
     }
-    // After the commit: the offer is out to clients before the hub's reject of it.
-    if (event.name === 'call') rejectCalls(event.data, inst.reactions);
+    // After the commit: the offer is out to clients before the hub's reject of it. Every call is
+    // answered, also a group call ignoreGroups kept out: that setting forgets, rejectCalls refuses.
+    if (original.name === 'call') rejectCalls(original.data, inst.reactions);
   }
 }
