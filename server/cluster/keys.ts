@@ -21,5 +21,9 @@ export const keys = {
   /** The instance's fencing counter: every claim takes the next value, so a later holder always has a larger token. */
   fence: (instance: InstanceId) => `${PREFIX}fence:{${instance}}`,
   /** The sharded pub/sub channel of an instance's event envelopes. */
-  events: (instance: InstanceId) => `${PREFIX}events:{${instance}}`
+  events: (instance: InstanceId) => `${PREFIX}events:{${instance}}`,
+  /** The sharded channel a node takes forwarded commands on. */
+  commands: (node: NodeId) => `${PREFIX}commands:{${node}}`,
+  /** The sharded channel a node hears the answers to the commands it forwarded on. */
+  replies: (node: NodeId) => `${PREFIX}replies:{${node}}`
 } as const;

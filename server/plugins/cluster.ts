@@ -3,7 +3,9 @@ import { hostname } from 'node:os';
 import fp from 'fastify-plugin';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import { CommandForwarding } from '../cluster/command-forwarding.js';
 import { EventRelay } from '../cluster/event-relay.js';
+import { Leases } from '../cluster/leases.js';
 import type { NodeId } from '../cluster/keys.js';
 import type { NodeInfo } from '../cluster/membership.js';
 import { PlacementManager } from '../cluster/placement-manager.js';
@@ -69,7 +71,7 @@ export default fp(
     const redis = await connectRedis(config.REDIS_URL, log, 'commands');
     // Subscriptions take a connection of their own (RESP2 allows nothing else on it).
     const sub = await connectRedis(config.REDIS_URL, log, 'events');
-    const { registry, webhooks, pipeline } = app.hub;
+    const { registry, webhooks, pipeline, commands } = app.hub;
     const relay = new EventRelay(redis, sub, nodeId, log);
     let placement: PlacementManager | undefined;
     const holds = (id: InstanceId) => placement?.holds(id) ?? false;
@@ -77,6 +79,25 @@ export default fp(
     webhooks.placeWith(holds);
     pipeline.addSink(relay.sink);
     registry.onDeleted(id => relay.forget(id));
+    const forwarding = new CommandForwarding({
+      pub: redis,
+      sub,
+      node: nodeId,
+      leases: new Leases(redis, config.LEASE_TTL_MS),
+      log,
+      // A name this node has not synced yet may be an instance another node just created.
+      idOf: name => {
+        try {
+          return registry.idOf(name) ?? registry.get(name).row.id;
+        } catch {
+          return undefined;
+        }
+      },
+      holds,
+      runHere: (name, args, principal) => commands.runHere(name, args, principal)
+    });
+    await forwarding.start();
+    commands.forwardWith(forwarding);
 
     // A node joins once it listens: it advertises the address it can be reached at.
     app.addHook('onListen', async () => {
@@ -110,6 +131,7 @@ export default fp(
     app.addHook('preClose', async () => {
       await placement?.stop();
       relay.close();
+      forwarding.close();
     });
     app.addHook('onClose', async () => {
       await Promise.allSettled([sub.quit(), redis.quit()]);

@@ -62,9 +62,8 @@ test('a client on one node receives the events of an instance another node owns;
   await ws.open();
   expect(await ws.call('subscribe', { instance: 'moving' })).toMatchObject({ ok: true });
 
-  // Only the owner opens the WhatsApp socket; the QR it shows reaches the client on the other node.
-  expect((await api(near).request('GET', '/instance/connect/moving', undefined, token)).json).toMatchObject({ error: 'Conflict' });
-  await api(owner).request('GET', '/instance/connect/moving', undefined, token);
+  // Only the owner opens the WhatsApp socket: the connect sent to another node is forwarded to it, and the QR it shows comes back.
+  expect((await api(near).request('GET', '/instance/connect/moving', undefined, token)).status).toBe(200);
   const qr = await io.waitFor('qrcode.updated');
   await sim.scan(PHONE, qr.data.qrcode.code);
   const opened = await io.waitFor('connection.update', e => e.data.state === 'open');
@@ -72,6 +71,17 @@ test('a client on one node receives the events of an instance another node owns;
   const isText = (id: string) => (e: EventEnvelope) => e.event === 'new.message' && JSON.stringify(e.data).includes(id);
   await io.waitFor('new.message', isText(first.messageId));
   await ws.waitForEvent(isText(first.messageId));
+
+  // Commands through a non-owner reach the owner's socket, and come back as the owner answers: the same result, the same errors.
+  const sent = await ws.call('message.sendText', { instance: 'moving', number: CONTACT, text: 'through another node' });
+  expect(sent).toMatchObject({ ok: true, data: { key: { id: expect.any(String) } } });
+  expect(sim.outbox(PHONE).find(o => o.id === sent.data.key.id)).toMatchObject({ text: 'through another node' });
+  const refused = { number: CONTACT, text: 'x', quoted: 'NOPE123' };
+  const viaOwner = await api(owner).request('POST', '/message/sendText/moving', refused, token);
+  const viaOther = await api(near).request('POST', '/message/sendText/moving', refused, token);
+  expect(viaOther).toEqual(viaOwner);
+  expect(viaOther).toEqual({ status: 400, json: { status: 400, error: 'Bad Request', message: 'Message ID: NOPE123 - not found to be quoted' } });
+  expect((await api(far).request('GET', '/instance/connectionState/moving', undefined, token)).json).toMatchObject({ name: 'moving', state: 'open' });
 
   await hubs.get(owner)!.stop('SIGKILL');
   hubs.delete(owner);
