@@ -1,3 +1,4 @@
+import { createClient } from 'redis';
 import type { EventEnvelope } from '../../../protocol/index.js';
 import type { WhatsAppSimulator } from '../../../simulator/simulator.js';
 import { ADMIN_KEY, EventClient, hubClient } from '../../helpers/hub.js';
@@ -107,4 +108,23 @@ test('a client on one node receives the events of an instance another node owns;
     expect(seen.every(s => stored.includes(s))).toBe(true);
   }
   expect(io.events.filter(isText(second.messageId)).length).toBe(1);
+
+  // Pub/sub loses what is published while a subscriber is cut off: the clients that depend on it are told to resubscribe.
+  const watcherNode = NODES.find(n => n !== owner && n !== next)!;
+  const watcher = new EventClient(urlOf(watcherNode), token);
+  closers.push(() => watcher.close());
+  await watcher.connected();
+  expect(await watcher.emit('subscribe', { instance: 'moving' })).toMatchObject({ ok: true });
+  const told = new Promise(resolve => watcher.socket.on('error', resolve));
+  const admin = createClient({ url: redis.url });
+  await admin.connect();
+  await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']);
+  await admin.quit();
+  expect(await told).toEqual({ status: 503, error: 'Service Unavailable', message: 'events from another node were interrupted; resubscribe with after=<last seq>' });
+  const resumed = new EventClient(urlOf(watcherNode), token);
+  closers.push(() => resumed.close());
+  await resumed.connected();
+  expect(await resumed.emit('subscribe', { instance: 'moving', after: ack.data.lastSeq })).toMatchObject({ ok: true });
+  const third = await sim.sendText(PHONE, CONTACT, 'after the cut');
+  await resumed.waitFor('new.message', isText(third.messageId));
 }, 120_000);
