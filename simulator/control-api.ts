@@ -53,7 +53,8 @@ const HistorySpec = Type.Object(
     ),
     messages: Type.Optional(HistoryMessages),
     older: Type.Optional(HistoryMessages),
-    fullChunkSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 }))
+    fullChunkSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+    initialChunkSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 50_000 }))
   },
   { additionalProperties: false }
 );

@@ -63,6 +63,8 @@ export interface HistorySpec {
   older?: HistoryMessageSpec[];
   /** Messages per FULL chunk (default 50). */
   fullChunkSize?: number;
+  /** Messages per INITIAL_BOOTSTRAP chunk of the first sync (default 2,000). */
+  initialChunkSize?: number;
 }
 
 export interface AccountSpec {

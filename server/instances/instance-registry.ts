@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { jidNormalizedUser } from '@whiskeysockets/baileys';
+import { jidNormalizedUser, type BaileysEventMap } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
 import QRCode from 'qrcode';
 import { DEFAULT_SETTINGS, type InstanceRef, type InstanceSettings, type PendingEvent } from '../../protocol/index.js';
@@ -28,6 +28,8 @@ export interface LiveInstance {
   qr: { code: string; base64: string } | null;
   /** Baileys events and state changes of one instance are handled strictly in order. */
   chain: Promise<void>;
+  /** Events queued last in `chain` that have not started yet: more events join them, to commit together. */
+  batch?: BaileysEvent[];
   wire: 'connecting' | 'open' | 'close' | 'refused';
   /** Set while the hub keeps the instance closed because the store cannot be written. */
   suspended?: StoreProblem;
@@ -41,6 +43,8 @@ export interface LiveInstance {
   closed?: { statusReason: number; reason: string };
   /** What the settings' reactions act on (calls to reject, messages to mark read). */
   reactions: ReactionTarget;
+  /** How far the history sync of this type had come with its last chunk, which its next chunk's parts count up from. */
+  historyProgress?: { syncType: number | null | undefined; progress: number };
 }
 
 /** What the schema cannot say of a setting: a proxy URL that does not parse or names no host and port. */
@@ -292,7 +296,7 @@ export class InstanceRegistry {
         socket: () => inst.session.socket,
         settings: () => inst.settings,
         log: this.opts.log.child({ instance: row.name }),
-        emit: event => this.enqueue(inst, async () => this.onEvent(inst, event))
+        emit: event => this.enqueueEvent(inst, event)
       },
       session: undefined as unknown as InstanceSession
     };
@@ -317,7 +321,7 @@ export class InstanceRegistry {
         },
         onState: (state, statusReason, extra) => this.enqueue(inst, async () => this.onState(inst, state, statusReason, extra)),
         onQr: code => this.enqueue(inst, async () => this.onQr(inst, code)),
-        onEvent: event => this.enqueue(inst, async () => this.onEvent(inst, event)),
+        onEvent: event => this.enqueueEvent(inst, event),
         onPushName: name => this.enqueue(inst, async () => this.onPushName(inst, name)),
         commitMessage: data => this.run(inst, async () => this.onEvent(inst, { name: 'messages.upsert', data })),
         onCreds: () => {
@@ -336,12 +340,15 @@ export class InstanceRegistry {
 
   /** Like `enqueue`, in the same order, but the caller learns when the task is done and whether it failed. */
   private run(inst: LiveInstance, task: () => Promise<void>): Promise<void> {
+    inst.batch = undefined;
     const done = inst.chain.then(task);
     inst.chain = done.catch(err => this.opts.log.error({ err, instance: inst.row.name }, 'failed to commit an inbound message; it stays unacknowledged'));
     return done;
   }
 
   private enqueue(inst: LiveInstance, task: () => Promise<void>): void {
+    // Whatever is queued after a batch closes it: a later event must not commit before this task.
+    inst.batch = undefined;
     inst.chain = inst.chain.then(task).catch(err => this.opts.log.error({ err, instance: inst.row.name }, 'failed to handle an instance event'));
   }
 
@@ -392,12 +399,73 @@ export class InstanceRegistry {
     this.commit(inst, () => [{ event: 'qrcode.updated', data: { name: inst.row.name, qrcode: { code, base64 } } }]);
   }
 
+  /** A history chunk in parts, their progress counted from where the same sync's previous chunk left off. */
+  private historyParts(inst: LiveInstance, data: BaileysEventMap['messaging-history.set']): BaileysEvent[] {
+    const last = inst.historyProgress;
+    const before = last && last.syncType === data.syncType ? last.progress : 0;
+    if (typeof data.progress === 'number') inst.historyProgress = { syncType: data.syncType, progress: data.progress };
+    return historyChunks(data, before).map(part => ({ name: 'messaging-history.set' as const, data: part }));
+  }
+
+  /**
+   * Baileys hands over the events of one incoming stanza together (its event buffer's
+   * flush: after a message, typically `chats.update` and `contacts.update`). Events queued
+   * back to back, with nothing else queued between them, are committed in one transaction
+   * instead of one each: a commit is most of what an event costs the hub.
+   */
+  private enqueueEvent(inst: LiveInstance, event: BaileysEvent): void {
+    if (inst.batch) return void inst.batch.push(event);
+    const batch = [event];
+    this.enqueue(inst, async () => {
+      if (inst.batch === batch) inst.batch = undefined;
+      await this.onEvents(inst, batch);
+    });
+    inst.batch = batch;
+  }
+
+  /** A batch in order; a history sync goes alone (it commits in parts of its own). */
+  private async onEvents(inst: LiveInstance, events: BaileysEvent[]): Promise<void> {
+    let group: BaileysEvent[] = [];
+    for (const event of events) {
+      if (event.name !== 'messaging-history.set') {
+        group.push(event);
+        continue;
+      }
+      await this.onGroup(inst, group);
+      group = [];
+      await this.alone(inst, event);
+    }
+    await this.onGroup(inst, group);
+  }
+
+  private async onGroup(inst: LiveInstance, original: BaileysEvent[]): Promise<void> {
+    if (original.length < 2) return original[0] && this.alone(inst, original[0]);
+    const events = original.map(e => withoutIgnored(e, inst.settings)).filter((e): e is BaileysEvent => !!e);
+    const source = { lidMapping: inst.session.lidMapping, socket: inst.session.socket };
+    const prefetched = await Promise.all(events.map(e => prefetch(e, source)));
+    const ctx = { instanceId: inst.row.id, instanceName: inst.row.name, storage: this.opts.storage };
+    try {
+      if (events.length) this.commit(inst, () => events.flatMap((e, i) => translate(e, { ...ctx, ...prefetched[i]! })));
+    } catch {
+      // Nothing of the batch is stored: each event again on its own, so one that fails costs only itself, as unbatched.
+      for (const event of original) await this.alone(inst, event);
+      return;
+    }
+    // Also the calls ignoreGroups kept out of the events: that setting forgets, rejectCalls refuses.
+    for (const event of original) if (event.name === 'call') rejectCalls(event.data, inst.reactions);
+  }
+
+  /** One event with the failure handling of its own task in the chain: logged, and the next one goes on. */
+  private alone(inst: LiveInstance, event: BaileysEvent): Promise<void> {
+    return this.onEvent(inst, event).catch(err => this.opts.log.error({ err, instance: inst.row.name }, 'failed to handle an instance event'));
+  }
+
   private async onEvent(inst: LiveInstance, original: BaileysEvent): Promise<void> {
     const event = withoutIgnored(original, inst.settings);
     const parts: BaileysEvent[] = !event
       ? []
       : event.name === 'messaging-history.set'
-        ? historyChunks(event.data).map(data => ({ name: 'messaging-history.set' as const, data }))
+        ? this.historyParts(inst, event.data)
         : [event];
     for (const [i, part] of parts.entries()) {
       // Between two parts of a large history: sockets drain and other instances' events run.
