@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import type { WhatsAppSimulator } from '../../simulator/simulator.js';
 import type { SimMediaFault } from '../../simulator/media-messages.js';
 import { EventClient, startHub, type TestHub } from '../helpers/hub.js';
@@ -111,4 +112,23 @@ describe('files that are not what the message states are refused, and the hub ke
     const served = await download('via-socks', await receive(1, good));
     expect({ status: served.status, sha256: sha256(served.bytes) }).toEqual({ status: 200, sha256: sha256(good) });
   });
+});
+
+test('a proxy that refuses the download says so: wrong credentials name the 407, a dead proxy its refused connection', async () => {
+  const path = await receive(0, randomBytes(5_000));
+  const setProxy = (proxyUrl: string) => hub.request('POST', '/settings/set/via-http', { proxy: proxyUrl }, tokens.get('via-http'));
+  expect((await setProxy(`http://hub:wrong@127.0.0.1:${proxyPort}`)).status).toBe(200);
+  const refused = await download('via-http', path);
+  expect(refused.status).toBe(502);
+  expect(JSON.parse(refused.bytes.toString()).message).toContain('the proxy refused its credentials (HTTP 407)');
+
+  const dead = createServer();
+  await new Promise<void>(r => dead.listen(0, '127.0.0.1', r));
+  const port = (dead.address() as AddressInfo).port;
+  await new Promise(r => dead.close(r));
+  expect((await setProxy(`http://hub:s3cret@127.0.0.1:${port}`)).status).toBe(200);
+  const unreachable = await download('via-http', path);
+  expect(unreachable.status).toBe(502);
+  expect(JSON.parse(unreachable.bytes.toString()).message).toContain('ECONNREFUSED');
+  expect(JSON.parse(unreachable.bytes.toString()).message).not.toContain('s3cret');
 });
