@@ -84,6 +84,15 @@ describe.each(instances.map((inst, i) => [inst.scheme.toUpperCase(), inst, i] as
     expect(opened).toEqual([{ protocol: inst.protocol, target: sim.media.hostname, user: 'hub' }]);
     expect(hub.app.hub.media.store.has(sha256(bytes))).toBe(true);
   });
+
+  // Baileys asks for a picture's URL with an IQ on the WhatsApp connection (its fetchAgent serves only uploads),
+  // and the hub answers the URL without fetching the picture: the lookup travels the proxied socket.
+  test('a profile picture is asked for over the WhatsApp connection, which is tunnelled through the proxy', async () => {
+    const res = await hub.request('POST', `/chat/fetchProfilePictureUrl/${inst.name}`, { number: ANA }, tokens.get(inst.name));
+    expect(res.status).toBe(200);
+    expect(res.json.url).toContain(`${ANA}.png`);
+    expect((await tunnels()).filter(t => t.target === new URL(sim.url).host && t.protocol === inst.protocol).length).toBeGreaterThanOrEqual(1);
+  });
 });
 
 describe('files that are not what the message states are refused, and the hub keeps serving', () => {
