@@ -90,6 +90,8 @@ async function follow(start: URL, opts: DownloadOptions): Promise<IncomingMessag
     }
     if (status !== 200) {
       res.resume();
+      // https-proxy-agent hands a refused CONNECT back as the response: it is the proxy speaking, not the CDN.
+      if (status === 407) throw new MediaDownloadError('the proxy refused its credentials (HTTP 407)');
       throw new MediaDownloadError(`the media host answered ${status} for ${url.host}${url.pathname}`, status);
     }
     return res;

@@ -33,7 +33,7 @@ const EXPIRED = new Set([403, 404, 410]);
 
 const statusOf = (err: unknown): number | undefined => (err instanceof MediaDownloadError ? err.httpStatus : undefined);
 
-/** A CDN that accepts the connection but stalls is given up on; WhatsApp's answers in well under a second. */
+/** A CDN that accepts the connection but stalls is given up on; WhatsApp's CDN answers in well under a second. */
 const CONNECT_TIMEOUT_MS = 15_000;
 const IDLE_TIMEOUT_MS = 30_000;
 

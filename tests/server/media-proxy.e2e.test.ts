@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import type { WhatsAppSimulator } from '../../simulator/simulator.js';
 import type { SimMediaFault } from '../../simulator/media-messages.js';
 import { EventClient, startHub, type TestHub } from '../helpers/hub.js';
@@ -83,6 +84,15 @@ describe.each(instances.map((inst, i) => [inst.scheme.toUpperCase(), inst, i] as
     expect(opened).toEqual([{ protocol: inst.protocol, target: sim.media.hostname, user: 'hub' }]);
     expect(hub.app.hub.media.store.has(sha256(bytes))).toBe(true);
   });
+
+  // Baileys asks for a picture's URL with an IQ on the WhatsApp connection (its fetchAgent serves only uploads),
+  // and the hub answers the URL without fetching the picture: the lookup travels the proxied socket.
+  test('a profile picture is asked for over the WhatsApp connection, which is tunnelled through the proxy', async () => {
+    const res = await hub.request('POST', `/chat/fetchProfilePictureUrl/${inst.name}`, { number: ANA }, tokens.get(inst.name));
+    expect(res.status).toBe(200);
+    expect(res.json.url).toContain(`${ANA}.png`);
+    expect((await tunnels()).filter(t => t.target === new URL(sim.url).host && t.protocol === inst.protocol).length).toBeGreaterThanOrEqual(1);
+  });
 });
 
 describe('files that are not what the message states are refused, and the hub keeps serving', () => {
@@ -111,4 +121,23 @@ describe('files that are not what the message states are refused, and the hub ke
     const served = await download('via-socks', await receive(1, good));
     expect({ status: served.status, sha256: sha256(served.bytes) }).toEqual({ status: 200, sha256: sha256(good) });
   });
+});
+
+test('a proxy that refuses the download says so: wrong credentials name the 407, a dead proxy its refused connection', async () => {
+  const path = await receive(0, randomBytes(5_000));
+  const setProxy = (proxyUrl: string) => hub.request('POST', '/settings/set/via-http', { proxy: proxyUrl }, tokens.get('via-http'));
+  expect((await setProxy(`http://hub:wrong@127.0.0.1:${proxyPort}`)).status).toBe(200);
+  const refused = await download('via-http', path);
+  expect(refused.status).toBe(502);
+  expect(JSON.parse(refused.bytes.toString()).message).toContain('the proxy refused its credentials (HTTP 407)');
+
+  const dead = createServer();
+  await new Promise<void>(r => dead.listen(0, '127.0.0.1', r));
+  const port = (dead.address() as AddressInfo).port;
+  await new Promise(r => dead.close(r));
+  expect((await setProxy(`http://hub:s3cret@127.0.0.1:${port}`)).status).toBe(200);
+  const unreachable = await download('via-http', path);
+  expect(unreachable.status).toBe(502);
+  expect(JSON.parse(unreachable.bytes.toString()).message).toContain('ECONNREFUSED');
+  expect(JSON.parse(unreachable.bytes.toString()).message).not.toContain('s3cret');
 });
