@@ -4,6 +4,7 @@ import { startHub, type TestHub } from '../helpers/hub.js';
 import { pairInstance } from '../helpers/pairing.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { startSimulator, waitUntil } from '../helpers/simulator.js';
+import { until } from '../helpers/until.js';
 
 const PHONE = '5571990000041';
 const CONTACT = '5571990000042';
@@ -73,6 +74,8 @@ test('PostgreSQL killed: the instance closes, /ready fails, nothing is receipted
   expect(sent.filter(id => receiptedWhileDown.has(id) && !messages.has(id))).toEqual([]);
   expect(sent.filter(id => !messages.has(id))).toEqual([]);
   expect(sent.filter(id => !events.has(id))).toEqual([]);
+  // Stored messages do not yet say the instance is open: it may still be settling after the outage.
+  await until('the instance open again', async () => (await state()).state === 'open', 30_000).catch(() => undefined);
   expect(await state()).toMatchObject({ state: 'open' });
   expect((await fetch(`${hub.url}/ready`)).status).toBe(200);
   client.close();
