@@ -72,9 +72,6 @@ export const LOGGED_OUT: BinaryNode = {
 const readBigEndian = (buf: Uint8Array): number => buf.reduce((acc, byte) => acc * 256 + byte, 0);
 const nowSeconds = (): string => String(Math.floor(Date.now() / 1000));
 
-/** Bytes of frames held for one WebSocket message before it is sent without waiting for the turn to end. */
-const MAX_COALESCED_BYTES = 256 * 1024;
-
 /** One WebSocket from a Baileys client: the Noise handshake, then pairing or login, then stanzas. */
 export class ClientConnection implements ClientLink {
   private readonly reader = new FrameReader();
@@ -91,15 +88,6 @@ export class ClientConnection implements ClientLink {
   // Built stanzas are encrypted asynchronously; one chain keeps them in order.
   private outChain: Promise<void> = Promise.resolve();
   private closed = false;
-  /**
-   * Frames written in one turn of the event loop, sent as one WebSocket message:
-   * a client reads any number of Noise frames from one (Baileys' frame decoder
-   * loops over them), and one write per burst instead of one per stanza is most
-   * of what a message costs the simulator beside its Signal encryption.
-   */
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  private flushScheduled = false;
   /**
    * Messages sent to the client that it has neither receipted nor acknowledged. As on
    * WhatsApp, they are not done with: when the connection ends they go back to the
@@ -134,23 +122,7 @@ export class ClientConnection implements ClientLink {
 
   send(node: BinaryNode): void {
     if (this.closed) return;
-    const bytes = frame(this.noise.encrypt(encodeBinaryNode(node)));
-    this.pending.push(bytes);
-    this.pendingBytes += bytes.length;
-    // A large history notification goes at once rather than growing one message without bound.
-    if (this.pendingBytes >= MAX_COALESCED_BYTES) return this.flush();
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => this.flush());
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    if (!this.pending.length) return;
-    const out = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
-    this.pending = [];
-    this.pendingBytes = 0;
-    this.ws.send(out);
+    this.ws.send(frame(this.noise.encrypt(encodeBinaryNode(node))));
   }
 
   sendBuilt(build: StanzaBuilder, attrs: Record<string, string> = {}): Promise<void> {
@@ -172,15 +144,13 @@ export class ClientConnection implements ClientLink {
   close(reason?: BinaryNode): void {
     if (this.closed) return;
     if (reason) this.send(reason);
-    this.flush();
     this.closed = true;
     this.detach();
     this.ws.close();
   }
 
-  /** Drops the socket without a goodbye, as a lost network does (what was written before still goes). */
+  /** Drops the socket without a goodbye, as a lost network does. */
   drop(): void {
-    this.flush();
     this.closed = true;
     this.detach();
     this.ws.terminate();
