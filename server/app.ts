@@ -5,6 +5,7 @@ import { toErrorBody } from './errors.js';
 import { clientErrorHandler, hardenServer, httpServerOptions } from './http/http-limits.js';
 import { createLogger } from './logging/logger.js';
 import { quietLibsignal } from './logging/quiet-libsignal.js';
+import cluster from './plugins/cluster.js';
 import dashboard from './plugins/dashboard.js';
 import hub from './plugins/hub.js';
 import { metrics, metricsRoute } from './plugins/metrics.js';
@@ -48,9 +49,15 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     void reply.status(404).send({ status: 404, error: 'Not Found', message: `no route ${req.method} ${req.url.split('?')[0]}` });
   });
 
-  await app.register(storage, { dataDir: opts.config.DATA_DIR, allowEmpty: opts.config.ALLOW_EMPTY_DATA, checkIntervalMs: opts.config.STORE_CHECK_INTERVAL_MS });
+  await app.register(storage, {
+    dataDir: opts.config.DATA_DIR,
+    databaseUrl: opts.config.DATABASE_URL,
+    allowEmpty: opts.config.ALLOW_EMPTY_DATA,
+    checkIntervalMs: opts.config.STORE_CHECK_INTERVAL_MS
+  });
   await app.register(metrics);
   await app.register(hub, { config: opts.config, baileysLogger, backoff: opts.backoff, qrTimeoutMs: opts.qrTimeoutMs });
+  await app.register(cluster, { config: opts.config });
   await app.register(transports, { clientMaxBufferBytes: opts.config.CLIENT_MAX_BUFFER_BYTES });
   await app.register(dashboard);
   // Liveness only: the process answers. Whether it can do its work is /ready.

@@ -238,9 +238,10 @@ export function presenceNode(contact: SimContact): BinaryNode {
 /**
  * A call offer from a contact, as WhatsApp pushes it: `<call>` around an `<offer>` naming
  * the call and its creator (LID-addressed contacts come as their LID with `caller_pn`).
- * Baileys emits it as a `call` event with status `offer` and acks it.
+ * A group call names its group in the offer's `group-jid`, which Baileys reads as `isGroup`
+ * and `groupJid`. Baileys emits it as a `call` event with status `offer` and acks it.
  */
-export function callOffer(contact: SimContact, callId: string, isVideo: boolean): StanzaBuilder {
+export function callOffer(contact: SimContact, callId: string, isVideo: boolean, groupJid?: string): StanzaBuilder {
   return async () => {
     const lid = contact.addressing === 'lid';
     const creator = lid ? contact.lidJid : contact.pnJid;
@@ -252,7 +253,7 @@ export function callOffer(contact: SimContact, callId: string, isVideo: boolean)
       content: [
         {
           tag: 'offer',
-          attrs: { 'call-id': callId, 'call-creator': creator, ...(lid ? { caller_pn: contact.pnJid } : {}) },
+          attrs: { 'call-id': callId, 'call-creator': creator, ...(lid ? { caller_pn: contact.pnJid } : {}), ...(groupJid ? { 'group-jid': groupJid } : {}) },
           content: media
         }
       ]

@@ -116,6 +116,8 @@ export interface SimCall {
   /** The caller's phone. */
   from: Phone;
   isVideo: boolean;
+  /** The group JID of a group call; null for a call to the account alone. */
+  group: string | null;
   /** Milliseconds. */
   offeredAt: number;
   /** When the client rejected it (milliseconds); null while it rings unanswered. */
