@@ -1,7 +1,7 @@
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { loadConfig, type Config } from './config.js';
-import { EmptyDatabaseError } from '../storage/index.js';
+import { ConnectionLostError, EmptyDatabaseError } from '../storage/index.js';
 
 // Before anything creates a file: what the hub makes (database, backups, marker) is its owner's alone.
 process.umask(0o077);
@@ -18,6 +18,11 @@ let app: Awaited<ReturnType<typeof buildApp>>;
 try {
   app = await buildApp({ config });
 } catch (err) {
+  if (err instanceof ConnectionLostError) {
+    // The reason only: DATABASE_URL may carry a password.
+    process.stderr.write(`wahub: cannot reach the database of DATABASE_URL: ${err.message}\n`);
+    process.exit(4);
+  }
   if (!(err instanceof EmptyDatabaseError)) throw err;
   // Starting here would silently begin without instances, credentials or messages.
   process.stderr.write(

@@ -37,8 +37,19 @@ class PgStatement implements Statement {
 
   private rows(args: unknown[]): unknown[] {
     const { rows } = this.db.query(this.sql.text, bindValues(this.sql, args), this.name, this.plucked ? 'array' : undefined);
-    return this.plucked ? rows.map(row => (row as unknown[])[0]) : rows;
+    return this.plucked ? rows.map(row => asBuffer((row as unknown[])[0])) : rows.map(bytesAsBuffers);
   }
+}
+
+/** BYTEA comes back from the worker as a plain Uint8Array (structured clone drops Buffer); better-sqlite3 answers BLOBs as Buffers. */
+function asBuffer(value: unknown): unknown {
+  return value instanceof Uint8Array && !Buffer.isBuffer(value) ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : value;
+}
+
+function bytesAsBuffers(row: unknown): unknown {
+  const record = row as Record<string, unknown>;
+  for (const key in record) record[key] = asBuffer(record[key]);
+  return record;
 }
 
 /**

@@ -1,13 +1,19 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 
-/** Debian's layout (the `postgresql` package that .ci/run installs); PG_BIN overrides it. */
-const BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
+/** Debian's layout (the `postgresql` package that .ci/run installs), its newest version; PG_BIN overrides it. */
+const BIN = process.env.PG_BIN ?? debianBin();
+
+function debianBin(): string {
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).filter(v => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
+  return join(root, versions[0] ?? '15', 'bin');
+}
 /** PostgreSQL refuses to run as root; as root the server runs as this system user. */
 const PG_USER = 'postgres';
 
@@ -91,7 +97,24 @@ export function sharedPostgres(): Promise<TestPostgres> {
 export async function stopSharedPostgres(): Promise<void> {
   const server = shared;
   shared = undefined;
+  hubDatabases.clear();
   if (server) await (await server).stop();
+}
+
+/** One database per data folder, so a hub restarted on the same folder finds its state again. */
+const hubDatabases = new Map<string, Promise<string>>();
+
+/**
+ * With HUB_DATABASE=postgres a test hub (in-process or spawned) that names no
+ * DATABASE_URL of its own gets a PostgreSQL database for its data folder
+ * instead of the SQLite file in it, on the file's shared server: an e2e file
+ * then runs against PostgreSQL unchanged.
+ */
+export function hubDatabaseFor(dataDir: string): Promise<string> | undefined {
+  if (process.env.HUB_DATABASE !== 'postgres') return undefined;
+  let url = hubDatabases.get(dataDir);
+  if (!url) hubDatabases.set(dataDir, (url = sharedPostgres().then(server => server.createDatabase())));
+  return url;
 }
 
 /** Initialises and starts a throwaway server; fsync is off, as nothing here must survive a power loss. */
@@ -154,7 +177,8 @@ export async function startPostgres(): Promise<TestPostgres> {
       const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();
       try {
-        await client.query(`CREATE DATABASE ${name}`);
+        // A linguistic collation, as production databases usually have, not the test server's C: text order must not depend on it.
+        await client.query(`CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'`);
       } finally {
         await client.end();
       }

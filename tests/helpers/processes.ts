@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { hubDatabaseFor } from './postgres.js';
 
 export interface Spawned {
   child: ChildProcess;
@@ -83,13 +84,14 @@ export function rssOf(pid: number): number {
  * The hub as its own process (`server/main.ts`, or a compiled `main.js` given as `compiled`) on
  * a loopback port, pointed at the simulator; resolves once it listens.
  */
-export function spawnHub(
+export async function spawnHub(
   dataDir: string,
   sim: { url: string; versionUrl: string; rootPublicKeyHex: string },
   adminKey: string,
   env: Record<string, string> = {},
   compiled?: string
 ): Promise<Spawned> {
+  const databaseUrl = env.DATABASE_URL ? undefined : await hubDatabaseFor(dataDir);
   return spawnNode(
     compiled ? [compiled] : ['--import', 'tsx', 'server/main.ts'],
     {
@@ -101,6 +103,7 @@ export function spawnHub(
       WA_WS_URL: sim.url,
       WA_VERSION_URL: sim.versionUrl,
       WA_ROOT_PUBLIC_KEY: sim.rootPublicKeyHex,
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
       ...env
     },
     'WAHUB_URL'

@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { PostgresDatabase } from '../../storage/index.js';
 import type { WhatsAppSimulator } from '../../simulator/simulator.js';
@@ -6,6 +9,7 @@ import { EventClient, startHub, type TestHub } from '../helpers/hub.js';
 import { pairInstance } from '../helpers/pairing.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { startSimulator } from '../helpers/simulator.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const PHONE = '5581900000031';
 const CONTACT = '5581900000032';
@@ -25,6 +29,15 @@ afterAll(async () => {
   await sim.stop();
   await pg.stop();
 });
+
+async function closedPort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
 
 test('a hub on DATABASE_URL pairs, receives, restarts on another data folder and replays by seq from PostgreSQL', async () => {
   const url = await pg.createDatabase();
@@ -69,3 +82,23 @@ test('a hub on DATABASE_URL pairs, receives, restarts on another data folder and
     db.close();
   }
 }, 120_000);
+
+test('a hub whose DATABASE_URL cannot be reached stops at boot with exit code 4 and the reason, without the URL', async () => {
+  const dir = tempDir('wahub-unreachable-');
+  try {
+    // A port the test server just gave up: nothing listens there.
+    const url = `postgres://hub:secret-password@127.0.0.1:${await closedPort()}/hub`;
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+      env: { ...process.env, DATA_DIR: dir.path, DATABASE_URL: url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'pipe', 'pipe']
+    });
+    let stderr = '';
+    child.stderr!.on('data', d => (stderr += d));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(4);
+    expect(stderr).toMatch(/^wahub: cannot reach the database of DATABASE_URL: .*ECONNREFUSED/);
+    expect(stderr).not.toContain('secret-password');
+  } finally {
+    dir.cleanup();
+  }
+}, 60_000);

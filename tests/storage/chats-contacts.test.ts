@@ -52,5 +52,10 @@ eachBackend(backend => {
       expect(contacts.delete(instanceId, '1@s.whatsapp.net')).toBe(true);
       expect(contacts.get(instanceId, '1@s.whatsapp.net')).toBeUndefined();
     });
+
+    test('list orders JIDs by their bytes on every backend, whatever the database collation', () => {
+      for (const jid of ['a@lid', '_@lid', 'B@lid', '10@s.whatsapp.net', '9@s.whatsapp.net']) contacts.upsert(instanceId, { jid });
+      expect(contacts.list(instanceId).map(c => c.jid)).toEqual(['10@s.whatsapp.net', '9@s.whatsapp.net', 'B@lid', '_@lid', 'a@lid']);
+    });
   });
 });

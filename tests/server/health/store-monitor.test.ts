@@ -41,3 +41,15 @@ test('write errors: SQLite codes that mean the store is down count, others do no
   expect(monitor.current).toMatchObject({ code: 'SQLITE_CORRUPT', lasting: true });
   expect(calls).toEqual(['down SQLITE_FULL', 'down SQLITE_CORRUPT']);
 });
+
+test('write errors: PostgreSQL SQLSTATEs that mean the store is down count, others do not', () => {
+  const { monitor, calls } = monitorWith([]);
+  expect(monitor.reportWriteError(Object.assign(new Error('duplicate key'), { code: '23505' }))).toBe(false);
+  expect(monitor.reportWriteError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }))).toBe(false);
+  expect(monitor.current).toBeUndefined();
+  expect(monitor.reportWriteError(Object.assign(new Error('terminating connection'), { code: '57P01' }))).toBe(true);
+  expect(monitor.current).toMatchObject({ code: '57P01', reason: 'the database cannot be reached', lasting: false });
+  expect(monitor.reportWriteError(Object.assign(new Error('could not read block'), { code: 'XX001' }))).toBe(true);
+  expect(monitor.current).toMatchObject({ code: 'XX001', reason: 'the database is corrupt', lasting: true });
+  expect(calls).toEqual(['down 57P01', 'down XX001']);
+});

@@ -32,6 +32,17 @@ test('answers rows synchronously, BIGINTs as numbers, with the count of changed 
   expect(db.prepare('SELECT id FROM t WHERE id = ?').get(1)).toBeUndefined();
 });
 
+test('bytes round-trip as Buffers, as better-sqlite3 answers BLOBs', () => {
+  db.exec('CREATE TABLE b (id BIGINT PRIMARY KEY, bytes BYTEA)');
+  const bytes = Buffer.from([0, 1, 2, 254, 255]);
+  db.prepare('INSERT INTO b VALUES (?, ?)').run(1, bytes);
+  const row = db.prepare<[], { bytes: Buffer }>('SELECT bytes FROM b').get()!;
+  expect(Buffer.isBuffer(row.bytes)).toBe(true);
+  expect(row.bytes.equals(bytes)).toBe(true);
+  const plucked = db.prepare<[], Buffer>('SELECT bytes FROM b').pluck().get()!;
+  expect(Buffer.isBuffer(plucked) && plucked.equals(bytes)).toBe(true);
+});
+
 test('a transaction commits whole or not at all; a nested one is a savepoint', () => {
   db.transaction(() => {
     insert(1);
