@@ -1,5 +1,5 @@
 import type { Socket } from 'socket.io';
-import WebSocket from 'ws';
+import * as ws from 'ws';
 import type { EventEnvelope } from '../../protocol/index.js';
 import type { Principal } from '../auth/principal.js';
 import { DrainWaiters, type ClientPort } from './client-port.js';
@@ -22,10 +22,13 @@ const bytesOf = (packet: EnginePacket): number =>
 
 /** What engine.io's WebSocket transport sends as is instead of framing the packet again (Socket.IO's room broadcast uses it). */
 interface PreEncoded {
-  wsPreEncodedFrame: Buffer[];
+  wsPreEncodedFrame?: Buffer[];
 }
-/** `ws` computes a frame without a socket; untyped in @types/ws. */
-const frameOf = (WebSocket as unknown as { Sender: { frame(data: Buffer, options: object): Buffer[] } }).Sender.frame;
+/**
+ * `ws` computes a frame without a socket (untyped in @types/ws). Its ESM entry exports
+ * `Sender` by name only, its CommonJS one on the module too: the namespace has it in both.
+ */
+const frameOf = (ws as unknown as { Sender?: { frame?(data: Buffer, options: object): Buffer[] } }).Sender?.frame;
 
 /**
  * Encodes each envelope once for all the Socket.IO sockets it goes to, as Socket.IO's
@@ -43,7 +46,7 @@ export class PacketEncoder {
     // socket.io-parser's text form of an EVENT packet ("2") in the main namespace: `2["name",<data>]`.
     const packet = `2[${JSON.stringify(event)},${raw}]`;
     // "4" is engine.io's message packet type; the frame is unmasked, as from a server.
-    const options = { wsPreEncodedFrame: frameOf(Buffer.from(`4${packet}`), { readOnly: false, mask: false, rsv1: false, opcode: 1, fin: true }) };
+    const options = frameOf ? { wsPreEncodedFrame: frameOf(Buffer.from(`4${packet}`), { readOnly: false, mask: false, rsv1: false, opcode: 1, fin: true }) } : {};
     this.last = { raw, packet, options };
     return this.last;
   }
