@@ -155,6 +155,8 @@ export class QueueRunner {
       if (state === 'paused' || state === 'deleted' || state === 'completed' || state === 'pausing') return;
       const inst = this.instanceOf(q);
       if (!inst) return;
+      // In a cluster the queue runs where its instance runs; the next owner resumes it from its stored state when the instance opens there.
+      if (!this.registry.owns(inst)) return;
       // Held queues are started again by the instance's next open, or by the wake-up at midnight.
       if (!inst.session.socket) return this.hold(inst, q, HOLD_DISCONNECTED);
       const options = JSON.parse(q.options) as RunOptions;
