@@ -7,6 +7,7 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }]
   },
   setupFiles: ['<rootDir>/tests/setup/quiet-libsignal.ts'],
+  setupFilesAfterEnv: ['<rootDir>/tests/setup/stop-postgres.ts'],
   testMatch: ['<rootDir>/tests/**/*.test.ts'],
   testTimeout: 60000,
   maxWorkers: 2,

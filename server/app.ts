@@ -49,7 +49,12 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     void reply.status(404).send({ status: 404, error: 'Not Found', message: `no route ${req.method} ${req.url.split('?')[0]}` });
   });
 
-  await app.register(storage, { dataDir: opts.config.DATA_DIR, allowEmpty: opts.config.ALLOW_EMPTY_DATA, checkIntervalMs: opts.config.STORE_CHECK_INTERVAL_MS });
+  await app.register(storage, {
+    dataDir: opts.config.DATA_DIR,
+    databaseUrl: opts.config.DATABASE_URL,
+    allowEmpty: opts.config.ALLOW_EMPTY_DATA,
+    checkIntervalMs: opts.config.STORE_CHECK_INTERVAL_MS
+  });
   await app.register(metrics);
   await app.register(hub, { config: opts.config, baileysLogger, backoff: opts.backoff, qrTimeoutMs: opts.qrTimeoutMs });
   await app.register(cluster, { config: opts.config });

@@ -6,6 +6,9 @@ export const ConfigSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'HTTP, Socket.IO and WebSocket port' }),
   HOST: Type.String({ default: '0.0.0.0', description: 'listen address' }),
   DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'folder of the SQLite file' }),
+  DATABASE_URL: Type.Optional(
+    Type.String({ pattern: '^postgres(ql)?://', description: 'postgres://user:password@host:port/database: keep the state in PostgreSQL instead of the SQLite file in DATA_DIR' })
+  ),
   API_KEY: Type.Optional(Type.String({ minLength: 16, description: 'admin API key; generated on first start when unset' })),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   QR_MAX_COUNT: Type.Integer({ minimum: 1, maximum: 100, default: 6, description: 'QR codes shown before giving up (refused)' }),

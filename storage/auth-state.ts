@@ -7,7 +7,7 @@ import {
   type SignalDataSet,
   type SignalDataTypeMap
 } from '@whiskeysockets/baileys';
-import type { Database } from 'better-sqlite3';
+import { jsonStrings, type SqlDatabase } from './sql-database.js';
 import type { InstanceId } from './types.js';
 
 type KeyType = keyof SignalDataTypeMap;
@@ -37,14 +37,14 @@ interface KeyRow {
  * transaction, so a crash or a failing write never leaves a Signal session,
  * its pre-keys and its sender keys out of step with each other.
  */
-export function useSqliteAuthState(db: Database, instanceId: InstanceId): SqliteAuthState {
+export function useSqliteAuthState(db: SqlDatabase, instanceId: InstanceId): SqliteAuthState {
   const readCreds = db.prepare<[InstanceId], string>('SELECT creds FROM auth_creds WHERE instance_id = ?').pluck();
   const writeCreds = db.prepare<[InstanceId, string]>(
     'INSERT INTO auth_creds (instance_id, creds) VALUES (?, ?) ON CONFLICT (instance_id) DO UPDATE SET creds = excluded.creds'
   );
   // One statement for any number of ids: Baileys asks for whole device lists of sessions at once.
   const readKeys = db.prepare<[InstanceId, KeyType, string], KeyRow>(
-    'SELECT id, value FROM auth_keys WHERE instance_id = ? AND type = ? AND id IN (SELECT value FROM json_each(?))'
+    `SELECT id, value FROM auth_keys WHERE instance_id = ? AND type = ? AND id IN (${jsonStrings(db.dialect, '?')})`
   );
   const writeKey = db.prepare<[InstanceId, KeyType, string, string]>(
     'INSERT INTO auth_keys (instance_id, type, id, value) VALUES (?, ?, ?, ?) ON CONFLICT (instance_id, type, id) DO UPDATE SET value = excluded.value'

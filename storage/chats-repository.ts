@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { SqlDatabase } from './sql-database.js';
 import type { InstanceId, Jid } from './types.js';
 
 /** A chat as stored for one instance. */
@@ -46,7 +46,7 @@ interface UpsertParams {
 /** SQLite binds no booleans; the `has*` flags tell "absent" (keep) from null (clear). */
 const has = (value: unknown): number => (value === undefined ? 0 : 1);
 
-export function chatsRepository(db: Database): ChatsRepository {
+export function chatsRepository(db: SqlDatabase): ChatsRepository {
   const upsert = db.prepare<[UpsertParams], ChatRow>(
     `INSERT INTO chats (instance_id, jid, name, unread_count, conversation_timestamp, updated_at)
      VALUES (@instanceId, @jid, @name, @unreadCount, @conversationTimestamp, @now)

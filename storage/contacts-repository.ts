@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { SqlDatabase } from './sql-database.js';
 import type { InstanceId, Jid } from './types.js';
 
 /** A contact as stored for one instance. */
@@ -53,7 +53,7 @@ interface UpsertParams {
 /** SQLite binds no booleans; the `has*` flags tell "absent" (keep) from null (clear). */
 const has = (value: unknown): number => (value === undefined ? 0 : 1);
 
-export function contactsRepository(db: Database): ContactsRepository {
+export function contactsRepository(db: SqlDatabase): ContactsRepository {
   const upsert = db.prepare<[UpsertParams], ContactRow>(
     `INSERT INTO contacts (instance_id, ${COLUMNS})
      VALUES (@instanceId, @jid, @lid, @phoneNumber, @name, @notify, @profilePictureUrl)

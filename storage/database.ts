@@ -1,9 +1,13 @@
 import { dirname } from 'node:path';
-import BetterSqlite3, { type Database } from 'better-sqlite3';
+import BetterSqlite3 from 'better-sqlite3';
 import { createPrivateFile, makePrivateDir } from './file-modes.js';
 import { migrate } from './migrations.js';
+import { PostgresDatabase } from './postgres/postgres-database.js';
+import type { SyncClientOptions } from './postgres/sync-client.js';
+import type { SqlDatabase } from './sql-database.js';
+import { SqliteDatabase } from './sqlite-database.js';
 
-export type { Database } from 'better-sqlite3';
+export type { SqlDatabase } from './sql-database.js';
 
 /** How long a statement waits for another connection's write lock before failing with SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;
@@ -19,13 +23,13 @@ export interface OpenOptions {
 }
 
 /** Opens (creating it and its folder if needed) the hub's SQLite file and brings its schema up to date. */
-export function openDatabase(file: string, opts: OpenOptions = {}): Database {
+export function openDatabase(file: string, opts: OpenOptions = {}): SqliteDatabase {
   if (file !== ':memory:' && file !== '') {
     makePrivateDir(dirname(file));
     // Not when the file must hold data: a missing one is the error to report, not a file to create.
     if (!opts.mustHoldData) createPrivateFile(file);
   }
-  let db: Database;
+  let db: BetterSqlite3.Database;
   try {
     db = new BetterSqlite3(file, { fileMustExist: !!opts.mustHoldData });
   } catch (err) {
@@ -45,10 +49,35 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Database {
     // Every per-instance table relies on ON DELETE CASCADE. SQLite's default is off; better-sqlite3's
     // build happens to turn them on, but a schema that depends on them should not depend on a build flag.
     db.pragma('foreign_keys = ON');
+    migrate(new SqliteDatabase(db));
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return new SqliteDatabase(db);
+}
+
+/** `postgres://` or `postgresql://`: where the hub's data lives when it is not a SQLite file. */
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location);
+}
+
+/** Connects to the PostgreSQL database at `url` and brings its schema up to date. */
+export function openPostgres(url: string, opts: OpenOptions & SyncClientOptions = {}): PostgresDatabase {
+  const db = new PostgresDatabase(url, opts);
+  try {
+    if (opts.mustHoldData && !db.prepare("SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'migrations'").get()) {
+      throw new EmptyDatabaseError('the PostgreSQL database is empty');
+    }
     migrate(db);
   } catch (err) {
     db.close();
     throw err;
   }
   return db;
+}
+
+/** A SQLite file, or a PostgreSQL database when `location` is a postgres:// URL. */
+export function openStore(location: string, opts: OpenOptions = {}): SqlDatabase {
+  return isPostgresUrl(location) ? openPostgres(location, opts) : openDatabase(location, opts);
 }

@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { SqlDatabase } from './sql-database.js';
 import type { InstanceId } from './types.js';
 
 /** An entry of the log as stored; `after` answers them in seq order. */
@@ -70,12 +70,12 @@ interface PruneParams {
  *
  * `now` is the clock for `created_at` and age pruning; tests pass their own.
  */
-export function eventLog(db: Database, options: { now?: () => number } = {}): EventLog {
+export function eventLog(db: SqlDatabase, options: { now?: () => number } = {}): EventLog {
   const now = options.now ?? Date.now;
   const bump = db
     .prepare<[InstanceId], number>(
       `INSERT INTO event_seq (instance_id, last_seq) VALUES (?, 1)
-       ON CONFLICT (instance_id) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq`
+       ON CONFLICT (instance_id) DO UPDATE SET last_seq = event_seq.last_seq + 1 RETURNING last_seq`
     )
     .pluck();
   const insert = db.prepare<[InstanceId, number, string, string, number]>(
@@ -88,8 +88,8 @@ export function eventLog(db: Database, options: { now?: () => number } = {}): Ev
   const pruneOlder = db.prepare<[PruneParams]>(
     `DELETE FROM event_log
      WHERE created_at < @cutoff
-       AND (@instanceId IS NULL OR instance_id = @instanceId)
-       AND (@keepAfterSeq IS NULL OR seq <= @keepAfterSeq)
+       AND (CAST(@instanceId AS TEXT) IS NULL OR instance_id = @instanceId)
+       AND (CAST(@keepAfterSeq AS BIGINT) IS NULL OR seq <= @keepAfterSeq)
        AND seq <= COALESCE((SELECT MIN(cursor) FROM webhooks w WHERE w.instance_id = event_log.instance_id AND w.enabled = 1), seq)`
   );
   // What an enabled webhook has not passed yet stays, however old: the log is its outbox.
@@ -97,7 +97,7 @@ export function eventLog(db: Database, options: { now?: () => number } = {}): Ev
     .prepare<[InstanceId], number | null>('SELECT MIN(cursor) FROM webhooks WHERE instance_id = ? AND enabled = 1')
     .pluck();
   const instances = db
-    .prepare<[{ instanceId: InstanceId | null }], InstanceId>('SELECT instance_id FROM event_seq WHERE @instanceId IS NULL OR instance_id = @instanceId')
+    .prepare<[{ instanceId: InstanceId | null }], InstanceId>('SELECT instance_id FROM event_seq WHERE CAST(@instanceId AS TEXT) IS NULL OR instance_id = @instanceId')
     .pluck();
   // The newest entry beyond the first `maxCount`: it and everything older go. One seek per instance, on the primary key.
   const countBoundary = db

@@ -1,5 +1,5 @@
 import type { GroupMetadata } from '@whiskeysockets/baileys';
-import type { Database } from 'better-sqlite3';
+import type { SqlDatabase } from './sql-database.js';
 import type { InstanceId, Jid } from './types.js';
 
 /**
@@ -15,7 +15,7 @@ export interface GroupsRepository {
   delete(instanceId: InstanceId, jid: Jid): boolean;
 }
 
-export function groupsRepository(db: Database): GroupsRepository {
+export function groupsRepository(db: SqlDatabase): GroupsRepository {
   const get = db.prepare<[string, string], string>('SELECT metadata FROM groups WHERE instance_id = ? AND jid = ?').pluck();
   const list = db.prepare<[string], string>('SELECT metadata FROM groups WHERE instance_id = ? ORDER BY jid').pluck();
   const put = db.prepare<[string, string, string, number]>(

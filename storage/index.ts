@@ -1,7 +1,9 @@
 import { useSqliteAuthState, type SqliteAuthState } from './auth-state.js';
 import { chatsRepository, type ChatsRepository } from './chats-repository.js';
 import { contactsRepository, type ContactsRepository } from './contacts-repository.js';
-import { openDatabase, type Database, type OpenOptions } from './database.js';
+import { isPostgresUrl, openStore, type OpenOptions } from './database.js';
+import type { SqlDatabase } from './sql-database.js';
+import { SqliteDatabase } from './sqlite-database.js';
 import { storeHealth, type StoreHealth } from './store-health.js';
 import { eventLog, type EventLog } from './event-log.js';
 import { groupsRepository, type GroupsRepository } from './groups-repository.js';
@@ -19,7 +21,11 @@ import type { InstanceId } from './types.js';
 export { useSqliteAuthState, type SqliteAuthState } from './auth-state.js';
 export { chatsRepository, type ChatPatch, type ChatRow, type ChatsRepository } from './chats-repository.js';
 export { contactsRepository, type ContactPatch, type ContactRow, type ContactsRepository } from './contacts-repository.js';
-export { EmptyDatabaseError, openDatabase, type Database, type OpenOptions } from './database.js';
+export { EmptyDatabaseError, isPostgresUrl, openDatabase, openPostgres, openStore, type OpenOptions } from './database.js';
+export { refusePromise, type Dialect, type RunResult, type SqlDatabase, type Statement, type Transaction } from './sql-database.js';
+export { SqliteDatabase } from './sqlite-database.js';
+export { PostgresDatabase } from './postgres/postgres-database.js';
+export { ConnectionLostError, PostgresError } from './postgres/sync-client.js';
 export { createPrivateFile, makePrivateDir, wideModes, PRIVATE_DIR, PRIVATE_FILE, type WideMode } from './file-modes.js';
 export { storeHealth, storeProblemOf, type StoreHealth, type StoreProblem } from './store-health.js';
 export { groupsRepository, type GroupsRepository } from './groups-repository.js';
@@ -45,7 +51,11 @@ export type { InstanceId, Jid, MessageId } from './types.js';
 
 /** Everything the hub keeps, behind one object. */
 export interface Storage {
-  db: Database;
+  db: SqlDatabase;
+  /** The SQLite file; undefined on PostgreSQL. */
+  file: string | undefined;
+  /** A consistent copy of the SQLite file at `path` while the hub keeps writing; PostgreSQL's copies are pg_dump's job. */
+  backup(path: string): Promise<void>;
   instances: InstancesRepository;
   /** Per-instance settings (calls, ignores, presence, history, proxy). */
   instanceSettings: InstanceSettingsRepository;
@@ -69,11 +79,18 @@ export interface Storage {
   close(): void;
 }
 
-/** Opens the file (migrating it) and builds every repository on it. */
-export function createStorage(file: string, opts: OpenOptions = {}): Storage {
-  const db = openDatabase(file, opts);
+/** Opens the SQLite file or the `postgres://` database (migrating it) and builds every repository on it. */
+export function createStorage(location: string, opts: OpenOptions = {}): Storage {
+  const db = openStore(location, opts);
+  const file = isPostgresUrl(location) ? undefined : location;
   return {
     db,
+    file,
+    backup: async path => {
+      if (!(db instanceof SqliteDatabase)) throw new Error('backups copy the SQLite file; a PostgreSQL database is backed up with pg_dump');
+      // SQLite's online backup: a consistent snapshot, copied in steps between the hub's writes.
+      await db.raw.backup(path);
+    },
     instances: instancesRepository(db),
     instanceSettings: instanceSettingsRepository(db),
     settings: settingsRepository(db),

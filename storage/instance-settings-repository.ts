@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { SqlDatabase } from './sql-database.js';
 import type { InstanceId } from './types.js';
 
 /**
@@ -12,7 +12,7 @@ export interface InstanceSettingsRepository {
   set(id: InstanceId, settings: Record<string, unknown>): void;
 }
 
-export function instanceSettingsRepository(db: Database): InstanceSettingsRepository {
+export function instanceSettingsRepository(db: SqlDatabase): InstanceSettingsRepository {
   const get = db.prepare<[InstanceId], string>('SELECT settings FROM instance_settings WHERE instance_id = ?').pluck();
   const set = db.prepare<[InstanceId, string, number]>(
     'INSERT INTO instance_settings (instance_id, settings, updated_at) VALUES (?, ?, ?) ON CONFLICT (instance_id) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at'

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Database } from 'better-sqlite3';
+import type { SqlDatabase } from './sql-database.js';
 import type { InstanceId, Jid } from './types.js';
 
 /** An instance as stored. `state` is the hub's own lifecycle state; its vocabulary belongs to the server. */
@@ -28,7 +28,7 @@ export interface NewInstance {
 
 /** The instances table. Updates and delete answer whether the instance existed. */
 export interface InstancesRepository {
-  /** Throws a SQLITE_CONSTRAINT_UNIQUE error when the name is taken. */
+  /** Throws when the name is taken (code SQLITE_CONSTRAINT_UNIQUE, or PostgreSQL's 23505). */
   create(instance: NewInstance): InstanceRow;
   findById(id: InstanceId): InstanceRow | undefined;
   findByName(name: string): InstanceRow | undefined;
@@ -45,7 +45,7 @@ export interface InstancesRepository {
 
 const COLUMNS = 'id, name, token_hash, owner, push_name, state, created_at';
 
-export function instancesRepository(db: Database): InstancesRepository {
+export function instancesRepository(db: SqlDatabase): InstancesRepository {
   const insert = db.prepare<[InstanceRow], InstanceRow>(
     `INSERT INTO instances (${COLUMNS}) VALUES (@id, @name, @token_hash, @owner, @push_name, @state, @created_at) RETURNING ${COLUMNS}`
   );

@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { SqlDatabase } from './sql-database.js';
 import type { InstanceId, Jid, MessageId } from './types.js';
 
 /** A media message as the hub keeps track of it; the bytes are in the media store under `sha256`. */
@@ -36,7 +36,7 @@ export interface MediaRepository {
   pruneBefore(before: number): string[];
 }
 
-export function mediaRepository(db: Database): MediaRepository {
+export function mediaRepository(db: SqlDatabase): MediaRepository {
   const insert = db.prepare<[string, string, string, number, string, string, number, string, number, number | null]>(
     `INSERT INTO media (instance_id, message_id, chat_jid, from_me, media_type, mimetype, file_length, sha256, created_at, stored_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

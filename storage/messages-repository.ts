@@ -1,5 +1,5 @@
 import { BufferJSON, proto, type WAMessage, type WAMessageKey } from '@whiskeysockets/baileys';
-import type { Database } from 'better-sqlite3';
+import type { SqlDatabase } from './sql-database.js';
 import type { InstanceId, Jid, MessageId } from './types.js';
 
 /** A message row as SQLite holds it. */
@@ -98,7 +98,7 @@ function toStored(row: MessageRow): StoredMessage {
   };
 }
 
-export function messagesRepository(db: Database): MessagesRepository {
+export function messagesRepository(db: SqlDatabase): MessagesRepository {
   const upsert = db.prepare<[MessageRow & { instance_id: InstanceId }]>(
     `INSERT INTO messages (instance_id, ${COLUMNS})
      VALUES (@instance_id, @chat_jid, @id, @from_me, @participant, @push_name, @message_type, @content, @status, @timestamp)
@@ -116,7 +116,7 @@ export function messagesRepository(db: Database): MessagesRepository {
   const clearChat = db.prepare<[InstanceId, Jid]>('DELETE FROM messages WHERE instance_id = ? AND chat_jid = ?');
   const byKey = db.prepare<[KeyParams], MessageRow>(`SELECT ${COLUMNS} FROM messages WHERE ${keyWhere}`);
   const byId = db.prepare<[{ instanceId: InstanceId; id: MessageId; fromMe: 0 | 1 | null }], MessageRow>(
-    `SELECT ${COLUMNS} FROM messages WHERE instance_id = @instanceId AND id = @id AND (@fromMe IS NULL OR from_me = @fromMe) LIMIT 1`
+    `SELECT ${COLUMNS} FROM messages WHERE instance_id = @instanceId AND id = @id AND (CAST(@fromMe AS BIGINT) IS NULL OR from_me = @fromMe) LIMIT 1`
   );
   const newest = db.prepare<[InstanceId, Jid, number], MessageRow>(
     `SELECT ${COLUMNS} FROM messages WHERE instance_id = ? AND chat_jid = ? ${NEWEST_FIRST} LIMIT ?`

@@ -1,10 +1,14 @@
-import type { Database } from 'better-sqlite3';
+import { postgresSchema } from './postgres/schema.js';
+import type { SqlDatabase } from './sql-database.js';
 
 /** One schema change. Once released it is never edited: a fix is a new migration. */
 export interface Migration {
   version: number;
   name: string;
+  /** SQLite's DDL; PostgreSQL runs it through `postgresSchema` unless `postgres` is given. */
   sql: string;
+  /** PostgreSQL's own DDL, where the translation of `sql` is not enough. */
+  postgres?: string;
 }
 
 /** A row of the `migrations` table: which schema changes this file has had, and when. */
@@ -233,6 +237,16 @@ export const MIGRATIONS: readonly Migration[] = [
         updated_at INTEGER NOT NULL
       ) WITHOUT ROWID;
     `
+  },
+  {
+    version: 9,
+    name: 'creation order on postgres',
+    // SQLite numbers every row of these tables (rowid), which their lists use to order rows created in one millisecond.
+    sql: '-- SQLite has the rowid already.',
+    postgres: `
+      ALTER TABLE instances ADD COLUMN rowid BIGINT GENERATED ALWAYS AS IDENTITY;
+      ALTER TABLE webhooks ADD COLUMN rowid BIGINT GENERATED ALWAYS AS IDENTITY;
+    `
   }
 ];
 
@@ -241,8 +255,10 @@ export const MIGRATIONS: readonly Migration[] = [
  * together with its row in `migrations`, so a failing one leaves no trace and
  * is retried on the next open. Returns the versions it applied.
  */
-export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
-  db.exec('CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+export function migrate(db: SqlDatabase, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  const table = 'CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)';
+  // Under the lock too: two PostgreSQL sessions creating the same table at once collide in its catalog.
+  db.exclusive(() => db.exec(db.dialect === 'postgres' ? postgresSchema(table) : table))();
   const known = Math.max(0, ...migrations.map(m => m.version));
   const current = db.prepare<[], number>('SELECT COALESCE(MAX(version), 0) FROM migrations').pluck().get() ?? 0;
   // An older build must not write into a schema it does not know.
@@ -250,23 +266,23 @@ export function migrate(db: Database, migrations: readonly Migration[] = MIGRATI
 
   const isApplied = db.prepare<[number], number>('SELECT 1 FROM migrations WHERE version = ?').pluck();
   const record = db.prepare<[number, string, number]>('INSERT INTO migrations (version, name, applied_at) VALUES (?, ?, ?)');
-  const apply = db.transaction((m: Migration): boolean => {
-    // Checked again under the write lock: another process may have opened the same file at the same time.
+  const apply = db.exclusive((m: Migration): boolean => {
+    // Checked again under the write lock: another process may have opened the same database at the same time.
     if (isApplied.get(m.version)) return false;
-    db.exec(m.sql);
+    db.exec(db.dialect === 'postgres' ? (m.postgres ?? postgresSchema(m.sql)) : m.sql);
     record.run(m.version, m.name, Date.now());
     return true;
   });
 
   const ran: number[] = [];
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
-    // IMMEDIATE takes the write lock before the check above, so two openers never both run it.
-    if (apply.immediate(m)) ran.push(m.version);
+    // The lock is taken before the check above, so two openers never both run it.
+    if (apply(m)) ran.push(m.version);
   }
   return ran;
 }
 
 /** The migrations recorded in this file, oldest first. */
-export function appliedMigrations(db: Database): AppliedMigration[] {
+export function appliedMigrations(db: SqlDatabase): AppliedMigration[] {
   return db.prepare<[], AppliedMigration>('SELECT version, name, applied_at FROM migrations ORDER BY version').all();
 }

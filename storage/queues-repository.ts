@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { SqlDatabase } from './sql-database.js';
 import type { InstanceId, Jid, MessageId } from './types.js';
 
 /** A bulk send as stored; `state`, `message` and `options` belong to the server's vocabulary. */
@@ -59,7 +59,7 @@ export interface QueuesRepository {
   statesOverall(): Record<string, number>;
 }
 
-export function queuesRepository(db: Database): QueuesRepository {
+export function queuesRepository(db: SqlDatabase): QueuesRepository {
   const insertQueue = db.prepare(
     `INSERT INTO queues (id, instance_id, state, message, options, total, created_at, updated_at)
      VALUES (@id, @instance_id, @state, @message, @options, @total, @now, @now)`
@@ -80,7 +80,7 @@ export function queuesRepository(db: Database): QueuesRepository {
     "SELECT * FROM queue_recipients WHERE queue_id = ? AND position >= ? AND state = 'pending' AND jid IS NULL AND error IS NULL ORDER BY position LIMIT ?"
   );
   // One statement per set of patched fields, prepared once: a queue updates each recipient two or three times.
-  const updates = new Map<string, ReturnType<Database['prepare']>>();
+  const updates = new Map<string, ReturnType<SqlDatabase['prepare']>>();
   const updateFor = (fields: string[]) => {
     const key = fields.join(',');
     let stmt = updates.get(key);

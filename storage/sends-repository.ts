@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { SqlDatabase } from './sql-database.js';
 import type { InstanceId } from './types.js';
 
 /**
@@ -12,9 +12,9 @@ export interface SendsRepository {
   on(instanceId: InstanceId, day: number): number;
 }
 
-export function sendsRepository(db: Database): SendsRepository {
+export function sendsRepository(db: SqlDatabase): SendsRepository {
   const record = db.prepare<[InstanceId, number]>(
-    'INSERT INTO instance_sends (instance_id, day, count) VALUES (?, ?, 1) ON CONFLICT (instance_id, day) DO UPDATE SET count = count + 1'
+    'INSERT INTO instance_sends (instance_id, day, count) VALUES (?, ?, 1) ON CONFLICT (instance_id, day) DO UPDATE SET count = instance_sends.count + 1'
   );
   const on = db.prepare<[InstanceId, number], number>('SELECT count FROM instance_sends WHERE instance_id = ? AND day = ?').pluck();
   const prune = db.prepare<[InstanceId, number]>('DELETE FROM instance_sends WHERE instance_id = ? AND day < ?');

@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { SqlDatabase } from './sql-database.js';
 
 /** Hub-wide settings, one string per key (e.g. the admin key's digest). */
 export interface SettingsRepository {
@@ -6,7 +6,7 @@ export interface SettingsRepository {
   set(key: string, value: string): void;
 }
 
-export function settingsRepository(db: Database): SettingsRepository {
+export function settingsRepository(db: SqlDatabase): SettingsRepository {
   const get = db.prepare<[string], string>('SELECT value FROM settings WHERE key = ?').pluck();
   const set = db.prepare<[string, string]>('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   return {

@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { SqlDatabase } from './sql-database.js';
 
 /**
  * Runs `fn` in one transaction: everything it writes commits together or not at
@@ -8,6 +8,6 @@ import type { Database } from 'better-sqlite3';
  * `fn` must be synchronous: better-sqlite3 throws if it returns a promise, because
  * an `await` inside would let other writes slip into the open transaction.
  */
-export function withTransaction<T>(db: Database, fn: () => T): T {
+export function withTransaction<T>(db: SqlDatabase, fn: () => T): T {
   return db.transaction(fn)();
 }

@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import { jsonStrings, type SqlDatabase } from './sql-database.js';
 import type { LoggedEvent } from './event-log.js';
 import type { InstanceId } from './types.js';
 
@@ -59,28 +59,31 @@ export interface WebhooksRepository {
   rewind(webhookId: string, fromSeq: number): void;
 }
 
-export function webhooksRepository(db: Database): WebhooksRepository {
+/** Named, not `*`: on PostgreSQL the table also has the `rowid` column that SQLite keeps hidden (migration 9). */
+const COLUMNS = 'id, instance_id, global, url, events, enabled, secret, cursor, status, last_error, attempts, created_at';
+
+export function webhooksRepository(db: SqlDatabase): WebhooksRepository {
   const insert = db.prepare(
     `INSERT INTO webhooks (id, instance_id, global, url, events, enabled, secret, cursor, created_at)
      VALUES (@id, @instance_id, @global, @url, @events, @enabled, @secret, @cursor, @now)`
   );
-  const get = db.prepare<[string], WebhookRow>('SELECT * FROM webhooks WHERE id = ?');
-  const byInstance = db.prepare<[InstanceId], WebhookRow>('SELECT * FROM webhooks WHERE instance_id = ? ORDER BY created_at, rowid');
-  const all = db.prepare<[], WebhookRow>('SELECT * FROM webhooks ORDER BY created_at, rowid');
-  const globalOf = db.prepare<[InstanceId], WebhookRow>('SELECT * FROM webhooks WHERE instance_id = ? AND global = 1');
+  const get = db.prepare<[string], WebhookRow>(`SELECT ${COLUMNS} FROM webhooks WHERE id = ?`);
+  const byInstance = db.prepare<[InstanceId], WebhookRow>(`SELECT ${COLUMNS} FROM webhooks WHERE instance_id = ? ORDER BY created_at, rowid`);
+  const all = db.prepare<[], WebhookRow>(`SELECT ${COLUMNS} FROM webhooks ORDER BY created_at, rowid`);
+  const globalOf = db.prepare<[InstanceId], WebhookRow>(`SELECT ${COLUMNS} FROM webhooks WHERE instance_id = ? AND global = 1`);
   const remove = db.prepare<[string]>('DELETE FROM webhooks WHERE id = ?');
-  // json_each turns the stored filter into a set SQLite can match the primary-key range against.
+  // The stored filter as a set the primary-key range is matched against.
   const pending = db.prepare<[{ instanceId: InstanceId; seq: number; events: string | null; limit: number }], LoggedEvent>(
     `SELECT seq, event, payload, created_at FROM event_log
      WHERE instance_id = @instanceId AND seq > @seq
-       AND (@events IS NULL OR event IN (SELECT value FROM json_each(@events)))
+       AND (CAST(@events AS TEXT) IS NULL OR event IN (${jsonStrings(db.dialect, '@events')}))
      ORDER BY seq LIMIT @limit`
   );
   const count = db
     .prepare<[{ instanceId: InstanceId; seq: number; events: string | null }], number>(
       `SELECT COUNT(*) FROM event_log
        WHERE instance_id = @instanceId AND seq > @seq
-         AND (@events IS NULL OR event IN (SELECT value FROM json_each(@events)))`
+         AND (CAST(@events AS TEXT) IS NULL OR event IN (${jsonStrings(db.dialect, '@events')}))`
     )
     .pluck();
   const acknowledge = db.prepare<[number, string]>(
@@ -90,13 +93,16 @@ export function webhooksRepository(db: Database): WebhooksRepository {
      WHERE id = ?`
   );
   const insertLetter = db.prepare(
-    `INSERT OR REPLACE INTO webhook_dead_letters (webhook_id, seq, event, payload, attempts, last_error, failed_at)
-     VALUES (@webhook_id, @seq, @event, @payload, @attempts, @last_error, @failed_at)`
+    `INSERT INTO webhook_dead_letters (webhook_id, seq, event, payload, attempts, last_error, failed_at)
+     VALUES (@webhook_id, @seq, @event, @payload, @attempts, @last_error, @failed_at)
+     ON CONFLICT (webhook_id, seq) DO UPDATE SET
+       event = excluded.event, payload = excluded.payload, attempts = excluded.attempts,
+       last_error = excluded.last_error, failed_at = excluded.failed_at`
   );
   const advance = db.prepare<[number, string | null, string]>("UPDATE webhooks SET cursor = ?, attempts = 0, status = 'failing', last_error = ? WHERE id = ?");
   const lettersOf = db.prepare<[{ instanceId: InstanceId; webhookId: string | null }], DeadLetterRow>(
     `SELECT d.* FROM webhook_dead_letters d JOIN webhooks w ON w.id = d.webhook_id
-     WHERE w.instance_id = @instanceId AND (@webhookId IS NULL OR d.webhook_id = @webhookId) ORDER BY d.webhook_id, d.seq`
+     WHERE w.instance_id = @instanceId AND (CAST(@webhookId AS TEXT) IS NULL OR d.webhook_id = @webhookId) ORDER BY d.webhook_id, d.seq`
   );
   const forget = db.prepare<[string, number]>('DELETE FROM webhook_dead_letters WHERE webhook_id = ? AND seq >= ?');
   const countLetters = db

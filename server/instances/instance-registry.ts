@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { jidNormalizedUser } from '@whiskeysockets/baileys';
+import { jidNormalizedUser, type BaileysEventMap } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
 import QRCode from 'qrcode';
 import { DEFAULT_SETTINGS, type InstanceRef, type InstanceSettings, type PendingEvent } from '../../protocol/index.js';
@@ -28,6 +28,8 @@ export interface LiveInstance {
   qr: { code: string; base64: string } | null;
   /** Baileys events and state changes of one instance are handled strictly in order. */
   chain: Promise<void>;
+  /** Events queued last in `chain` that have not started yet: more events join them, to commit together. */
+  batch?: BaileysEvent[];
   wire: 'connecting' | 'open' | 'close' | 'refused';
   /** Set while the hub keeps the instance closed because the store cannot be written. */
   suspended?: StoreProblem;
@@ -41,6 +43,8 @@ export interface LiveInstance {
   closed?: { statusReason: number; reason: string };
   /** What the settings' reactions act on (calls to reject, messages to mark read). */
   reactions: ReactionTarget;
+  /** How far the history sync of this type had come with its last chunk, which its next chunk's parts count up from. */
+  historyProgress?: { syncType: number | null | undefined; progress: number };
 }
 
 /** What the schema cannot say of a setting: a proxy URL that does not parse or names no host and port. */
@@ -405,7 +409,7 @@ export class InstanceRegistry {
         socket: () => inst.session.socket,
         settings: () => inst.settings,
         log: this.opts.log.child({ instance: row.name }),
-        emit: event => this.enqueue(inst, async () => this.onEvent(inst, event))
+        emit: event => this.enqueueEvent(inst, event)
       },
       session: undefined as unknown as InstanceSession
     };
@@ -430,7 +434,7 @@ export class InstanceRegistry {
         },
         onState: (state, statusReason, extra) => this.enqueue(inst, async () => this.onState(inst, state, statusReason, extra)),
         onQr: code => this.enqueue(inst, async () => this.onQr(inst, code)),
-        onEvent: event => this.enqueue(inst, async () => this.onEvent(inst, event)),
+        onEvent: event => this.enqueueEvent(inst, event),
         onPushName: name => this.enqueue(inst, async () => this.onPushName(inst, name)),
         commitMessage: data => this.run(inst, async () => this.onEvent(inst, { name: 'messages.upsert', data })),
         onCreds: () => {
@@ -452,17 +456,22 @@ export class InstanceRegistry {
 
   /** Like `enqueue`, in the same order, but the caller learns when the task is done and whether it failed. */
   private run(inst: LiveInstance, task: () => Promise<void>): Promise<void> {
+    inst.batch = undefined;
     const done = inst.chain.then(task);
     inst.chain = done.catch(err => this.opts.log.error({ err, instance: inst.row.name }, 'failed to commit an inbound message; it stays unacknowledged'));
     return done;
   }
 
   private enqueue(inst: LiveInstance, task: () => Promise<void>): void {
-    inst.chain = inst.chain.then(task).catch(err => {
-      // The lease went to another node: whatever this node still heard of the instance is its to report now.
-      if (err instanceof Errors.otherNode) this.opts.log.warn({ instance: inst.row.name }, 'not written: the instance is held by another node now');
-      else this.opts.log.error({ err, instance: inst.row.name }, 'failed to handle an instance event');
-    });
+    // Whatever is queued after a batch closes it: a later event must not commit before this task.
+    inst.batch = undefined;
+    inst.chain = inst.chain.then(task).catch(err => this.taskFailed(inst, err));
+  }
+
+  private taskFailed(inst: LiveInstance, err: unknown): void {
+    // The lease went to another node: whatever this node still heard of the instance is its to report now.
+    if (err instanceof Errors.otherNode) this.opts.log.warn({ instance: inst.row.name }, 'not written: the instance is held by another node now');
+    else this.opts.log.error({ err, instance: inst.row.name }, 'failed to handle an instance event');
   }
 
   /** Refuses a write for an instance whose lease this node no longer holds: the next owner may be writing already. */
@@ -519,18 +528,83 @@ export class InstanceRegistry {
     this.commit(inst, () => [{ event: 'qrcode.updated', data: { name: inst.row.name, qrcode: { code, base64 } } }]);
   }
 
+  /** A history chunk in parts, their progress counted from where the same sync's previous chunk left off. */
+  private historyParts(inst: LiveInstance, data: BaileysEventMap['messaging-history.set']): BaileysEvent[] {
+    const last = inst.historyProgress;
+    const before = last && last.syncType === data.syncType ? last.progress : 0;
+    if (typeof data.progress === 'number') inst.historyProgress = { syncType: data.syncType, progress: data.progress };
+    return historyChunks(data, before).map(part => ({ name: 'messaging-history.set' as const, data: part }));
+  }
+
+  /**
+   * Baileys hands over the events of one incoming stanza together (its event buffer's
+   * flush: after a message, typically `chats.update` and `contacts.update`). Events queued
+   * back to back, with nothing else queued between them, are committed in one transaction
+   * instead of one each: a commit is most of what an event costs the hub.
+   */
+  private enqueueEvent(inst: LiveInstance, event: BaileysEvent): void {
+    if (inst.batch) return void inst.batch.push(event);
+    const batch = [event];
+    this.enqueue(inst, async () => {
+      if (inst.batch === batch) inst.batch = undefined;
+      await this.onEvents(inst, batch);
+    });
+    inst.batch = batch;
+  }
+
+  /** A batch in order; a history sync goes alone (it commits in parts of its own). */
+  private async onEvents(inst: LiveInstance, events: BaileysEvent[]): Promise<void> {
+    let group: BaileysEvent[] = [];
+    for (const event of events) {
+      if (event.name !== 'messaging-history.set') {
+        group.push(event);
+        continue;
+      }
+      await this.onGroup(inst, group);
+      group = [];
+      await this.alone(inst, event);
+    }
+    await this.onGroup(inst, group);
+  }
+
+  private async onGroup(inst: LiveInstance, original: BaileysEvent[]): Promise<void> {
+    if (original.length < 2) return original[0] && this.alone(inst, original[0]);
+    const events = original.map(e => withoutIgnored(e, inst.settings)).filter((e): e is BaileysEvent => !!e);
+    const source = { lidMapping: inst.session.lidMapping, socket: inst.session.socket };
+    const prefetched = await Promise.all(events.map(e => prefetch(e, source)));
+    const ctx = { instanceId: inst.row.id, instanceName: inst.row.name, storage: this.opts.storage };
+    try {
+      if (events.length) this.commit(inst, () => events.flatMap((e, i) => translate(e, { ...ctx, ...prefetched[i]! })));
+    } catch (err) {
+      if (err instanceof Errors.otherNode) return this.taskFailed(inst, err);
+      // Nothing of the batch is stored: each event again on its own, so one that fails costs only itself, as unbatched.
+      for (const event of original) await this.alone(inst, event);
+      return;
+    }
+    // Also the calls ignoreGroups kept out of the events: that setting forgets, rejectCalls refuses.
+    for (const event of original) if (event.name === 'call') rejectCalls(event.data, inst.reactions);
+  }
+
+  /** One event with the failure handling of its own task in the chain: logged, and the next one goes on. */
+  private alone(inst: LiveInstance, event: BaileysEvent): Promise<void> {
+    return this.onEvent(inst, event).catch(err => this.taskFailed(inst, err));
+  }
+
   private async onEvent(inst: LiveInstance, original: BaileysEvent): Promise<void> {
     const event = withoutIgnored(original, inst.settings);
-    if (!event) return;
-    const parts: BaileysEvent[] =
-      event.name === 'messaging-history.set' ? historyChunks(event.data).map(data => ({ name: 'messaging-history.set' as const, data })) : [event];
+    const parts: BaileysEvent[] = !event
+      ? []
+      : event.name === 'messaging-history.set'
+        ? this.historyParts(inst, event.data)
+        : [event];
     for (const [i, part] of parts.entries()) {
       // Between two parts of a large history: sockets drain and other instances' events run.
       if (i) await new Promise(resolve => setImmediate(resolve));
       const { lookup, pictures } = await prefetch(part, { lidMapping: inst.session.lidMapping, socket: inst.session.socket });
       this.commit(inst, () => translate(part, { instanceId: inst.row.id, instanceName: inst.row.name, storage: this.opts.storage, lookup, pictures }));
     }
-    // After the commit: the offer is out to clients before the hub's reject of it.
-    if (event.name === 'call') rejectCalls(event.data, inst.reactions);
+    // After the commit: the offer is out to clients before the hub's reject of it. Every call is
+    // answered, also a group call ignoreGroups kept out: that setting forgets, rejectCalls refuses.
+    if (original.name === 'call') rejectCalls(original.data, inst.reactions);
   }
 }

@@ -11,7 +11,8 @@ export default fp(
       const problem = app.storeMonitor.check();
       const checks = {
         store: problem ? problem.reason : 'ok',
-        migrations: app.storage.health.migrated() ? 'ok' : 'pending',
+        // A store that cannot be reached (PostgreSQL down) cannot be asked for its schema either.
+        migrations: problem ? 'not checked' : app.storage.health.migrated() ? 'ok' : 'pending',
         sessions: app.hub.started ? 'ok' : 'not restored yet'
       };
       const failing = Object.entries(checks).filter(([, v]) => v !== 'ok');

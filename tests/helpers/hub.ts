@@ -7,6 +7,7 @@ import { buildApp } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
 import type { EventEnvelope } from '../../protocol/index.js';
 import type { WhatsAppSimulator } from '../../simulator/simulator.js';
+import { sharedPostgres } from './postgres.js';
 import { tempDir } from './temp-dir.js';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
@@ -34,10 +35,26 @@ export function hubClient(url: string) {
   };
 }
 
-/** Builds the real hub on a temporary SQLite file and a loopback port, pointed at the simulator. */
+/** One database per data folder, so a hub restarted on the same folder finds its state again. */
+const databases = new Map<string, Promise<string>>();
+
+/**
+ * With HUB_DATABASE=postgres every hub that names no DATABASE_URL of its own gets
+ * a PostgreSQL database instead of its SQLite file, on one server per test file.
+ * It runs a whole e2e file against PostgreSQL unchanged.
+ */
+function databaseFor(dataDir: string): Promise<string> | undefined {
+  if (process.env.HUB_DATABASE !== 'postgres') return undefined;
+  let url = databases.get(dataDir);
+  if (!url) databases.set(dataDir, (url = sharedPostgres().then(server => server.createDatabase())));
+  return url;
+}
+
+/** Builds the real hub on a temporary SQLite file (or PostgreSQL database, above) and a loopback port, pointed at the simulator. */
 export async function startHub(sim: Pick<WhatsAppSimulator, 'url' | 'rootPublicKeyHex'> & Partial<Pick<WhatsAppSimulator, 'versionUrl'>>, opts: { dataDir?: string; env?: Record<string, string>; qrTimeoutMs?: number } = {}): Promise<TestHub> {
   const dir = opts.dataDir ? undefined : tempDir('wahub-hub-');
   const dataDir = opts.dataDir ?? dir!.path;
+  const databaseUrl = opts.env?.DATABASE_URL ? undefined : await databaseFor(dataDir);
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -50,6 +67,7 @@ export async function startHub(sim: Pick<WhatsAppSimulator, 'url' | 'rootPublicK
     // in another process publishes none: the lookup is refused at once and the pinned version is used).
     WA_VERSION_URL: sim.versionUrl ?? 'http://127.0.0.1:9/sw.js',
     WA_ROOT_PUBLIC_KEY: sim.rootPublicKeyHex,
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...opts.env
   });
   const app = await buildApp({ config, backoff: { baseMs: 100, maxMs: 1000 }, qrTimeoutMs: opts.qrTimeoutMs, logger: pino({ level: process.env.HUB_LOG ?? 'silent' }) });

@@ -2,26 +2,29 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { appliedMigrations, migrate, MIGRATIONS, type Migration } from '../../storage/migrations.js';
+import { SqliteDatabase } from '../../storage/sqlite-database.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { openTempDatabase, type TempDatabase } from './temp-database.js';
 
 let temp: TempDatabase;
+let raw: BetterSqlite3.Database;
 beforeEach(() => {
   temp = openTempDatabase();
+  raw = (temp.db as SqliteDatabase).raw;
 });
 afterEach(() => temp.cleanup());
 
 test('opens in a folder it creates, with WAL, foreign keys, NORMAL sync and a busy timeout', () => {
-  expect(existsSync(temp.file)).toBe(true);
-  expect(temp.db.pragma('journal_mode', { simple: true })).toBe('wal');
-  expect(temp.db.pragma('foreign_keys', { simple: true })).toBe(1);
-  expect(temp.db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
-  expect(temp.db.pragma('busy_timeout', { simple: true })).toBe(5000);
+  expect(existsSync(temp.location)).toBe(true);
+  expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+  expect(raw.pragma('foreign_keys', { simple: true })).toBe(1);
+  expect(raw.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
+  expect(raw.pragma('busy_timeout', { simple: true })).toBe(5000);
 });
 
 test('every migration is applied once and recorded with its time', () => {
   const applied = appliedMigrations(temp.db);
-  expect(applied.map(m => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  expect(applied.map(m => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
   expect(applied.map(m => m.version)).toEqual(MIGRATIONS.map(m => m.version));
   for (const m of applied) expect(m.applied_at).toBeGreaterThan(Date.now() - 60_000);
   const tables = temp.db.prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
@@ -43,7 +46,7 @@ test('reopening the file runs no migration again', () => {
 
 test('a failing migration leaves no trace and is applied on the next run once fixed', () => {
   const dir = tempDir();
-  const db = new BetterSqlite3(join(dir.path, 'plain.sqlite'));
+  const db = new SqliteDatabase(new BetterSqlite3(join(dir.path, 'plain.sqlite')));
   try {
     const one: Migration = { version: 1, name: 'one', sql: 'CREATE TABLE one (x INTEGER)' };
     const broken: Migration = { version: 2, name: 'two', sql: 'CREATE TABLE two (x INTEGER); INSERT INTO one VALUES (1); CREATE TABLE one (y)' };
@@ -62,6 +65,6 @@ test('a failing migration leaves no trace and is applied on the next run once fi
 });
 
 test('a build that knows fewer migrations than the file has refuses to open it', () => {
-  expect(() => migrate(temp.db, MIGRATIONS.slice(0, 1))).toThrow(/schema version 8; this build knows up to 1/);
-  expect(appliedMigrations(temp.db).map(m => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  expect(() => migrate(temp.db, MIGRATIONS.slice(0, 1))).toThrow(/schema version 9; this build knows up to 1/);
+  expect(appliedMigrations(temp.db).map(m => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
 });
