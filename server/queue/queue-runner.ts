@@ -195,6 +195,9 @@ export class QueueRunner {
       const inst = q && this.instanceOf(q);
       const options = q && (JSON.parse(q.options) as RunOptions);
       const state = q?.state as QueueState | undefined;
+      // In a cluster the queue runs where its instance runs. Sends in flight are left as a crash leaves them
+      // (committed `sending` with their IDs): the next owner resumes from the stored state when the instance opens there.
+      if (inst && !this.registry.owns(inst)) return;
       const stopped = !q || !inst || !options || this.closed || state === 'paused' || state === 'deleted' || state === 'completed' || state === 'pausing';
       const capped = !!options?.dailyCap && !!inst && sendsToday(this.storage, inst.row.id) + window.length >= options.dailyCap;
       if (window.length && (stopped || capped || retrying || !inst.session.socket || window.length >= windowOf(options))) {

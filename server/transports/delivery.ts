@@ -5,7 +5,7 @@ import { Errors, toErrorBody } from '../errors.js';
 import type { EventSink, EventSource } from '../events/event-pipeline.js';
 import type { InstanceRegistry } from '../instances/instance-registry.js';
 import { WS_TRY_AGAIN_LATER, type ClientBudget, type ClientPort, type SocketTransport } from './client-port.js';
-import { replayThenJoin, subscriptionTarget, type ReplayResult } from './replay.js';
+import { REPLAY_PAGE, replayThenJoin, subscriptionTarget, type ReplayResult } from './replay.js';
 
 /** What `subscribe` acknowledges. */
 export type SubscribeData = { instance: string; state: string } & ReplayResult;
@@ -158,15 +158,37 @@ export class Delivery {
       // Relayed envelopes can overlap what the client got by replay or arrive twice around a move between nodes.
       if (had !== undefined && envelope.seq <= had) continue;
       if (!mayReceive(this.currentId, port.principal, source.id)) this.unfollow(port, source.id);
-      else if (this.budget.admit(port, bytes)) {
+      else {
+        // A relayed envelope can be missing: a node killed between its commit and its publish. The store has it.
+        if (had !== undefined && envelope.seq > had + 1 && !this.fill(port, source.id, had, envelope.seq)) continue;
+        if (!this.budget.admit(port, bytes)) continue;
         client?.following.set(source.id, envelope.seq);
         this.write(port, raw, envelope);
       }
     }
   }
 
+  /**
+   * Writes the stored envelopes between `had` and `next` to a client that did not
+   * get them live; false when it was closed instead (too slow, or too many to
+   * catch up here: resubscribing with `after` replays them page by page).
+   */
+  private fill(port: ClientPort, id: InstanceId, had: number, next: number): boolean {
+    if (next - had - 1 > REPLAY_PAGE) {
+      port.close(RELAY_INTERRUPTED, WS_TRY_AGAIN_LATER);
+      return false;
+    }
+    for (const row of this.storage.events.after(id, had, next - had - 1)) {
+      if (row.seq >= next) break;
+      if (!this.budget.admit(port, Buffer.byteLength(row.payload))) return false;
+      this.clients.get(port)?.following.set(id, row.seq);
+      this.write(port, row.payload);
+    }
+    return !port.closed;
+  }
+
   /** One socket that fails to write must not cost the others this event: it is closed instead (1011: internal error). */
-  private write(port: ClientPort, raw: string, envelope: EventEnvelope): void {
+  private write(port: ClientPort, raw: string, envelope?: EventEnvelope): void {
     try {
       port.write(raw, envelope);
     } catch (err) {

@@ -49,7 +49,7 @@ afterAll(async () => {
   dir?.cleanup();
 });
 
-test('the owner is killed with SIGKILL under inbound traffic: the survivor opens the instance, and clients and the webhook get every message, every seq once, in order', async () => {
+test('the owner is killed with SIGKILL under inbound traffic and mid-bulk-send: the survivor opens the instance, clients and the webhook get every message and every seq once, in order, and the queue finishes with one message ID per recipient', async () => {
   for (const node of hubs.keys()) await until(`${node} to see both nodes`, async () => (await status(node)).nodes.length === 2);
   const created = await hubClient(urlOf('node-a')).request('POST', '/instance/create', { instanceName: 'busy' });
   const token = created.json.token as string;
@@ -68,10 +68,17 @@ test('the owner is killed with SIGKILL under inbound traffic: the survivor opens
   await sim.scan(PHONE, (await client.waitFor('qrcode.updated')).data.qrcode.code);
   await client.waitFor('connection.update', e => e.data.state === 'open');
   receiver.answer = () => ({ status: 200, delayMs: 20 });
-  const set = await api.request('POST', '/webhook/set/busy', { url: receiver.url });
+  // The secret is known before the set: the owner may post an event before the survivor's answer arrives here.
+  receiver.secret = 'cluster-webhook-secret-0123456789';
+  const set = await api.request('POST', '/webhook/set/busy', { url: receiver.url, secret: receiver.secret });
   expect(set.status).toBe(201);
-  receiver.secret = set.json.secret;
   const start = (await api.request('GET', '/webhook/find/busy')).json[0].lastDeliveredSeq as number;
+
+  // A bulk send runs on the owner too, and is on its way when the owner dies.
+  const numbers = Array.from({ length: 10 }, (_, i) => String(5541983000100 + i));
+  const bulk = await api.request('POST', '/message/sendBulk/busy', { numbers, message: { text: 'bulk' }, options: { minDelayMs: 150, maxDelayMs: 250 } }, token);
+  expect(bulk.status).toBe(201);
+  const { queueId } = bulk.json as { queueId: string };
 
   const ids: string[] = [];
   let killed!: () => void;
@@ -85,7 +92,9 @@ test('the owner is killed with SIGKILL under inbound traffic: the survivor opens
     }
   })();
   await until('some messages on the survivor', () => client.of('new.message').length >= 5);
+  await client.waitFor('send.message:PROCESSING', e => e.data.queue.queueId === queueId && e.data.queue.progress > 0, 60_000);
   await hubs.get(owner)!.stop('SIGKILL');
+  const bulkAtKill = sim.outbox(PHONE).filter(o => o.text === 'bulk').length;
   hubs.delete(owner);
   killed();
   await stream;
@@ -95,6 +104,14 @@ test('the owner is killed with SIGKILL under inbound traffic: the survivor opens
   const hooked = () => new Set(receiver.acknowledged().flatMap(p => (p.envelope.event === 'new.message' ? [idOf(p.envelope)] : [])));
   await until('every message at the webhook', () => ids.every(id => hooked().has(id)), 60_000);
   expect((await status(survivor)).held.map(h => h.name)).toEqual(['busy']);
+  await client.waitFor('send.message:COMPLETED', e => e.data.queue.queueId === queueId, 60_000);
+  expect(bulkAtKill).toBeLessThan(numbers.length);
+  // One message ID per recipient, surfaced once, whichever node sent it.
+  const out = sim.outbox(PHONE).filter(o => o.text === 'bulk');
+  for (const number of numbers) {
+    const to = out.filter(o => o.to === `${number}@s.whatsapp.net`);
+    expect({ number, ids: new Set(to.map(o => o.id)).size, surfaced: to.filter(o => !o.repeat).length }).toEqual({ number, ids: 1, surfaced: 1 });
+  }
 
   // The client saw each seq once, in order; the webhook's deliveries are the log without a gap.
   const seen = client.events.map(e => e.seq);
