@@ -3,20 +3,24 @@
  * messages a second; p50/p99 from the moment the bench asks the simulator to
  * send until each subscriber has the envelope. Baseline, at each level in the
  * same run: a raw Socket.IO server in this process emitting the same envelopes
- * to a room of as many clients on the same 50/s schedule.
+ * to a room of as many clients on the same 50/s schedule. The subscribers of
+ * both live in a child process (`fan-out-clients.ts`), so the figures are the
+ * servers' and not the clients' decoding competing with them for this thread.
  *
  *   node --import tsx bench/fan-out.ts [messagesPerLevel=100]
  */
+import { fork } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { Server } from 'socket.io';
-import { io as connect, type Socket } from 'socket.io-client';
 import { quietLibsignal } from '../server/logging/quiet-libsignal.js';
-import { EventClient, startHub } from '../tests/helpers/hub.js';
+import { startHub } from '../tests/helpers/hub.js';
 import { pairInstance } from '../tests/helpers/pairing.js';
 import { quantile, report, type Figure } from './figures.js';
 import { sleep, spawnSimulator } from './harness.js';
+import { wallNow, type ConnectOrder } from './fan-out-clients.js';
 
 quietLibsignal();
 const MESSAGES = Number(process.argv[2] ?? 100);
@@ -38,60 +42,46 @@ raw.on('connection', s => s.join('fan'));
 await new Promise<void>(resolve => raw.httpServer.listen(0, '127.0.0.1', resolve));
 const rawUrl = `http://127.0.0.1:${(raw.httpServer.address() as AddressInfo).port}`;
 
-/** Receive times per subscriber, keyed by the send time the text carries. */
+/** Latencies of every envelope at every subscriber, in milliseconds. */
 type Latencies = number[];
-const sentAt = (text: unknown): number | undefined => (typeof text === 'string' && text.startsWith('fan ') ? Number(text.slice(4)) : undefined);
 
-async function hubLevel(n: number): Promise<Latencies> {
-  const clients: EventClient[] = [];
-  for (let i = 0; i < n; i++) {
-    const c = new EventClient(hub.url, token);
-    await c.connected();
-    const ack = await c.emit('subscribe', { instance: 'fan' });
-    if (!ack.ok) throw new Error(`subscribe: ${JSON.stringify(ack)}`);
-    clients.push(c);
+/** Opens `order.clients` subscribers in a child process (`fan-out-clients.ts`); `run` sends the messages meanwhile. */
+async function inClients(order: ConnectOrder, run: () => Promise<void>): Promise<Latencies> {
+  const child = fork(fileURLToPath(new URL('./fan-out-clients.ts', import.meta.url)), { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const next = () => new Promise<Record<string, unknown>>((resolve, reject) => (child.once('message', m => resolve(m as Record<string, unknown>)), child.once('exit', reject)));
+  try {
+    const ready = next();
+    child.send(order);
+    await ready;
+    await run();
+    const done = next();
+    child.send({ collect: order.clients * MESSAGES });
+    const { latencies } = (await done) as { latencies: Latencies };
+    if (latencies.length < order.clients * MESSAGES) throw new Error(`fan-out: ${latencies.length} of ${order.clients * MESSAGES} envelopes arrived`);
+    return latencies;
+  } finally {
+    child.kill();
   }
-  const latencies: Latencies = [];
-  for (const c of clients) {
-    c.socket.on('new.message', (e: { data: { body: { message: unknown } } }) => {
-      const t = sentAt(e.data.body.message);
-      if (t !== undefined) latencies.push(performance.now() - t);
-    });
-  }
-  for (let m = 0; m < MESSAGES; m++) {
-    const t = performance.now();
-    void sim.post(`/accounts/${PHONE}/messages`, { from: FROM, text: `fan ${t}` });
-    await sleep(Math.max(0, INTERVAL_MS - (performance.now() - t)));
-  }
-  await until(() => latencies.length >= n * MESSAGES);
-  clients.forEach(c => c.close());
-  return latencies;
 }
 
-async function rawLevel(n: number, envelope: Record<string, unknown>): Promise<Latencies> {
-  const clients: Socket[] = [];
-  for (let i = 0; i < n; i++) {
-    const c = connect(rawUrl, { transports: ['websocket'], reconnection: false, forceNew: true });
-    await new Promise<void>((resolve, reject) => (c.once('connect', () => resolve()), c.once('connect_error', reject)));
-    clients.push(c);
-  }
-  await until(() => (raw.sockets.adapter.rooms.get('fan')?.size ?? 0) >= n);
-  const latencies: Latencies = [];
-  for (const c of clients) {
-    c.on('new.message', (e: { data: { body: { message: unknown } } }) => {
-      const t = sentAt(e.data.body.message);
-      if (t !== undefined) latencies.push(performance.now() - t);
-    });
-  }
-  const data = envelope.data as { body: Record<string, unknown> };
+/** MESSAGES sends at 50 a second, each stamped with the wall clock it was sent at. */
+async function paced(sendOne: (text: string, m: number) => void): Promise<void> {
   for (let m = 0; m < MESSAGES; m++) {
     const t = performance.now();
-    raw.to('fan').emit('new.message', { ...envelope, data: { ...data, body: { ...data.body, message: `fan ${t}` } }, seq: m, timestamp: Date.now() });
+    sendOne(`fan ${wallNow()}`, m);
     await sleep(Math.max(0, INTERVAL_MS - (performance.now() - t)));
   }
-  await until(() => latencies.length >= n * MESSAGES);
-  clients.forEach(c => c.close());
-  return latencies;
+}
+
+const hubLevel = (n: number): Promise<Latencies> =>
+  inClients({ url: hub.url, token, instance: 'fan', clients: n }, () => paced(text => void sim.post(`/accounts/${PHONE}/messages`, { from: FROM, text })));
+
+async function rawLevel(n: number, envelope: Record<string, unknown>): Promise<Latencies> {
+  const data = envelope.data as { body: Record<string, unknown> };
+  return inClients({ url: rawUrl, clients: n }, async () => {
+    await until(() => (raw.sockets.adapter.rooms.get('fan')?.size ?? 0) >= n);
+    await paced((text, m) => raw.to('fan').emit('new.message', { ...envelope, data: { ...data, body: { ...data.body, message: text } }, seq: m, timestamp: Date.now() }));
+  });
 }
 
 async function until(test: () => boolean, timeoutMs = 120_000): Promise<void> {

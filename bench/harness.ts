@@ -3,7 +3,7 @@
  * process measures only the hub), its control API, and CPU/RSS from /proc.
  */
 import { readFileSync } from 'node:fs';
-import { spawnTs, type Spawned } from '../tests/helpers/processes.js';
+import { spawnNode, type Spawned } from '../tests/helpers/processes.js';
 
 export interface SimProcess {
   proc: Spawned;
@@ -16,10 +16,15 @@ export interface SimProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `simulator/cli.ts` on free ports; receipts far in the future unless asked, so they do not load the run. */
+/**
+ * Starts `simulator/cli.ts` on free ports; receipts far in the future unless asked, so they do not load the run.
+ * With BENCH_SIM_CPU_PROF=<dir>, the simulator writes a V8 CPU profile there when it stops (Node refuses
+ * --cpu-prof in NODE_OPTIONS, and the bench's own process is profiled with `node --cpu-prof` directly).
+ */
 export async function spawnSimulator(env: Record<string, string> = {}): Promise<SimProcess> {
-  const proc = await spawnTs(
-    'simulator/cli.ts',
+  const profile = process.env.BENCH_SIM_CPU_PROF;
+  const proc = await spawnNode(
+    [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []), '--import', 'tsx', 'simulator/cli.ts'],
     { SIM_PORT: '0', SIM_CONTROL_PORT: '0', LOG_LEVEL: 'warn', SIM_RECEIPT_DELAY_MS: '600000', ...env },
     'SIM_CONTROL_URL',
     60_000

@@ -8,7 +8,14 @@
  * burst, so the simulator's CPU is its WhatsApp work, not HTTP).
  *
  *   node --import tsx bench/inbound.ts [accounts=4] [perAccount=100] [rounds=2]
+ *
+ * With INBOUND_PROFILE=<dir>, each side's rounds are CPU-profiled on their own
+ * (`hub.cpuprofile`, `bare.cpuprofile`): the hub and the bare sockets share this
+ * process, so one profile of the whole run would mix them.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { quietLibsignal } from '../server/logging/quiet-libsignal.js';
 import { TestClient } from '../tests/helpers/baileys-client.js';
@@ -50,15 +57,36 @@ for (let i = 0; i < ACCOUNTS; i++) {
   bareSide.push({ phone, client });
 }
 
-const hubCount = (c: EventClient) => c.of('new.message').filter(e => !e.data.header.fromMe).length;
-const bareCount = (c: TestClient) => c.all('messages.upsert').reduce((n, u) => n + u.messages.filter(m => !m.key.fromMe && m.message?.conversation).length, 0);
-const counters = { hub: hubSide.map(s => () => hubCount(s.client)), bare: bareSide.map(s => () => bareCount(s.client)) };
+/**
+ * Both sides count the same thing: inbound texts surfaced to the application (an envelope
+ * in the subscriber, a `messages.upsert` entry from the bare socket). Counted as they
+ * arrive, not by rescanning everything received at each poll: the counting runs in this
+ * process, beside the hub, and a rescan grows with the run.
+ */
+function hubCounter(c: EventClient): () => number {
+  let n = 0;
+  c.socket.on('new.message', (e: { data: { header: { fromMe: boolean } } }) => void (e.data.header.fromMe || n++));
+  return () => n;
+}
+function bareCounter(c: TestClient): () => number {
+  let n = 0;
+  c.sock.ev.on('messages.upsert', u => void (n += u.messages.filter(m => !m.key.fromMe && m.message?.conversation).length));
+  return () => n;
+}
+const counters = { hub: hubSide.map(s => hubCounter(s.client)), bare: bareSide.map(s => bareCounter(s.client)) };
+
+const profileDir = process.env.INBOUND_PROFILE;
+const inspector = profileDir ? new Session() : undefined;
+inspector?.connect();
+await inspector?.post('Profiler.enable');
+const profiles: Record<'hub' | 'bare', { nodes: unknown[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number } | undefined> = { hub: undefined, bare: undefined };
 
 async function round(side: 'hub' | 'bare', perContact: number): Promise<{ ms: number; delivered: number; simCpu: number }> {
   const accounts = side === 'hub' ? hubSide : bareSide;
   const count = counters[side];
   const before = count.map(c => c());
   const cpu = cpuSeconds(sim.pid);
+  await inspector?.post('Profiler.start');
   const start = performance.now();
   await Promise.all(
     accounts.flatMap(a => contactsOf(a.phone).map(from => sim.post(`/accounts/${a.phone}/messages/burst`, { from, text: 'load', count: perContact })))
@@ -69,7 +97,25 @@ async function round(side: 'hub' | 'bare', perContact: number): Promise<{ ms: nu
     if (Date.now() > deadline) throw new Error(`${side}: not every message arrived`);
     await sleep(5);
   }
-  return { ms: since(start), delivered: target * accounts.length, simCpu: cpuSeconds(sim.pid) - cpu };
+  const ms = since(start);
+  if (inspector) merge(side, ((await inspector.post('Profiler.stop')) as { profile: NonNullable<(typeof profiles)['hub']> }).profile);
+  return { ms, delivered: target * accounts.length, simCpu: cpuSeconds(sim.pid) - cpu };
+}
+
+/** Keeps one profile per side: the first round's, with later rounds' samples appended (node ids differ, so only the node tables of the first). */
+function merge(side: 'hub' | 'bare', p: NonNullable<(typeof profiles)['hub']>): void {
+  const kept = profiles[side];
+  if (!kept) return void (profiles[side] = p);
+  // Node ids are per profile: renumber this one's after the kept one's.
+  const offset = Math.max(...(kept.nodes as { id: number }[]).map(n => n.id));
+  for (const n of p.nodes as { id: number; children?: number[] }[]) {
+    n.id += offset;
+    n.children = n.children?.map(c => c + offset);
+  }
+  kept.nodes.push(...p.nodes);
+  kept.samples.push(...p.samples.map(s => s + offset));
+  kept.timeDeltas.push(...p.timeDeltas);
+  kept.endTime += p.endTime - p.startTime;
 }
 
 // Each contact's first message is a pkmsg that sets up the session; later ones are plain msg, as in real traffic.
@@ -88,6 +134,7 @@ for (let r = 0; r < ROUNDS; r++) {
     simMessages += o.delivered;
   }
 }
+if (profileDir) for (const side of ['hub', 'bare'] as const) writeFileSync(join(profileDir, `${side}.cpuprofile`), JSON.stringify(profiles[side]));
 report([
   {
     id: 'inbound.perSecond',

@@ -14,5 +14,7 @@ export const CallData = Type.Object({
   lid: Type.Optional(Jid),
   status: Type.Enum(CALL_STATUSES),
   isVideo: Type.Boolean(),
-  isGroup: Type.Boolean()
+  isGroup: Type.Boolean(),
+  /** The group a group call is in, when WhatsApp named it in the offer. */
+  groupJid: Type.Optional(Jid)
 });

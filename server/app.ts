@@ -5,6 +5,7 @@ import { toErrorBody } from './errors.js';
 import { clientErrorHandler, hardenServer, httpServerOptions } from './http/http-limits.js';
 import { createLogger } from './logging/logger.js';
 import { quietLibsignal } from './logging/quiet-libsignal.js';
+import cluster from './plugins/cluster.js';
 import dashboard from './plugins/dashboard.js';
 import hub from './plugins/hub.js';
 import { metrics, metricsRoute } from './plugins/metrics.js';
@@ -56,6 +57,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   });
   await app.register(metrics);
   await app.register(hub, { config: opts.config, baileysLogger, backoff: opts.backoff, qrTimeoutMs: opts.qrTimeoutMs });
+  await app.register(cluster, { config: opts.config });
   await app.register(transports, { clientMaxBufferBytes: opts.config.CLIENT_MAX_BUFFER_BYTES });
   await app.register(dashboard);
   // Liveness only: the process answers. Whether it can do its work is /ready.

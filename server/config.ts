@@ -60,7 +60,20 @@ export const ConfigSchema = Type.Object({
   WA_VERSION_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 3000, description: 'how long the version lookup may take before the known version is used' }),
   WA_ROOT_PUBLIC_KEY: Type.Optional(
     Type.String({ pattern: '^[0-9a-fA-F]{64}$', description: "hex root key handed to Baileys' certificate check, which Baileys 7.0.0-rc14 does not enforce" })
-  )
+  ),
+  REDIS_URL: Type.Optional(
+    Type.String({ pattern: '^rediss?://', description: 'makes the hub one node of a cluster: instances are placed on nodes by leases in this Redis, and events reach clients on every node' })
+  ),
+  NODE_ID: Type.Optional(
+    Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$', description: "this node's name in the cluster (the host name when unset); two nodes must not share one" })
+  ),
+  NODE_URL: Type.Optional(Type.String({ pattern: '^https?://', description: 'where other nodes reach this one (its listen address when unset)' })),
+  LEASE_TTL_MS: Type.Integer({
+    minimum: 1000,
+    maximum: 300_000,
+    default: 15_000,
+    description: "how long an instance's lease lasts unless renewed: a dead node's instances open elsewhere after about this long"
+  })
 });
 export type Config = Static<typeof ConfigSchema>;
 

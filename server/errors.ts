@@ -30,7 +30,9 @@ export const Errors = {
   mediaTooLarge: createError<[number]>('HUB_MEDIA_TOO_LARGE', 'the media is larger than MEDIA_MAX_BYTES (%d bytes)', 413),
   mediaNotFound: createError<[string]>('HUB_MEDIA_NOT_FOUND', 'no media for message %s', 404),
   mediaUnavailable: createError<[string]>('HUB_MEDIA_UNAVAILABLE', 'the media could not be fetched from WhatsApp: %s', 502),
-  storeUnavailable: createError<[string]>('HUB_STORE_UNAVAILABLE', 'the store cannot be written (%s); instances stay closed until it can', 503)
+  storeUnavailable: createError<[string]>('HUB_STORE_UNAVAILABLE', 'the store cannot be written (%s); instances stay closed until it can', 503),
+  otherNode: createError<[string]>('HUB_OTHER_NODE', 'instance %s is open on another node of the cluster', 409),
+  ownerUnreachable: createError<[string]>('HUB_OWNER_UNREACHABLE', 'the node that runs instance %s did not answer', 503)
 } as const;
 
 const PHRASES: Record<number, string> = {

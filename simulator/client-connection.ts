@@ -414,8 +414,9 @@ export class ClientConnection implements ClientLink {
       this.companion.historySent = true;
       // The key first: the history sync makes Baileys fetch app state, which it can only read with the key.
       await this.sendBuilt(phoneMessage(account, account.appState.keyShare()));
-      for (const message of historySync(account)) await this.sendBuilt(phoneMessage(account, message));
-      if (this.companion.fullSync) for (const message of fullHistorySync(account)) await this.sendBuilt(phoneMessage(account, message));
+      const initial = historySync(account);
+      for (const message of initial) await this.sendBuilt(phoneMessage(account, message));
+      if (this.companion.fullSync) for (const message of fullHistorySync(account, initial.length)) await this.sendBuilt(phoneMessage(account, message));
       // A new device knows none of the account's groups: WhatsApp marks them dirty, and the client fetches them all.
       if ([...account.groups.values()].some(g => g.members.has(account.phone))) {
         this.send({ tag: 'ib', attrs: {}, content: [{ tag: 'dirty', attrs: { type: 'groups', timestamp: nowSeconds() } }] });

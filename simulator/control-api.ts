@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import type { SimAccount } from './account.js';
 import { registerContactRoutes } from './control-contact-routes.js';
 import { registerGroupRoutes } from './control-group-routes.js';
-import { SIM_MEDIA_TYPES, type SimMediaSpec } from './media-messages.js';
+import { SIM_MEDIA_FAULTS, SIM_MEDIA_TYPES, type SimMediaSpec } from './media-messages.js';
 import type { PhoneAction } from './phone-actions.js';
 import { SimulatorError, type WaVersion, type WhatsAppSimulator } from './simulator.js';
 
@@ -53,7 +53,8 @@ const HistorySpec = Type.Object(
     ),
     messages: Type.Optional(HistoryMessages),
     older: Type.Optional(HistoryMessages),
-    fullChunkSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 }))
+    fullChunkSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+    initialChunkSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 50_000 }))
   },
   { additionalProperties: false }
 );
@@ -65,7 +66,8 @@ const MediaSpec = Type.Object(
     mimetype: Type.String({ minLength: 1, maxLength: 255 }),
     caption: Type.Optional(Type.String({ maxLength: 65_536 })),
     fileName: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
-    ptt: Type.Optional(Type.Boolean())
+    ptt: Type.Optional(Type.Boolean()),
+    fault: Type.Optional(Type.Union(SIM_MEDIA_FAULTS.map(f => Type.Literal(f))))
   },
   { additionalProperties: false }
 );

@@ -18,8 +18,16 @@ export function registerContactRoutes(app: FastifyInstance, sim: WhatsAppSimulat
   api.post('/accounts/:phone/picture', { schema: { params: PhoneParams, body: Type.Object({ from: Phone, picture: Type.Boolean() }) } }, async req =>
     sim.changePicture(req.params.phone, req.body.from, req.body.picture)
   );
-  api.post('/accounts/:phone/call', { schema: { params: PhoneParams, body: Type.Object({ from: Phone, isVideo: Type.Optional(Type.Boolean()) }, { additionalProperties: false }) } }, async req =>
-    sim.call(req.params.phone, req.body.from, req.body.isVideo ?? false)
+  // `group`: a group call, from a member of that group (its JID or ID).
+  api.post(
+    '/accounts/:phone/call',
+    {
+      schema: {
+        params: PhoneParams,
+        body: Type.Object({ from: Phone, isVideo: Type.Optional(Type.Boolean()), group: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) }, { additionalProperties: false })
+      }
+    },
+    async req => sim.call(req.params.phone, req.body.from, req.body.isVideo ?? false, req.body.group)
   );
   api.get('/accounts/:phone/calls', { schema: { params: PhoneParams } }, async req => sim.calls(req.params.phone));
   api.post('/accounts/:phone/phone-messages', { schema: { params: PhoneParams, body: Type.Object({ to: Phone, text: Text }) } }, async req =>

@@ -1,7 +1,7 @@
 import { deflateSync } from 'node:zlib';
 import { encodeWAMessage, proto, type BinaryNode } from '@whiskeysockets/baileys';
 import type { SimAccount } from './account.js';
-import type { Companion, HistoryChatSpec, SimContact, StanzaBuilder } from './model.js';
+import type { Companion, HistoryChatSpec, HistoryMessageSpec, SimContact, StanzaBuilder } from './model.js';
 import { newMessageId } from './model.js';
 
 const nowSeconds = (): string => String(Math.floor(Date.now() / 1000));
@@ -110,20 +110,56 @@ function historyMessage(
   };
 }
 
-/** The initial history sync: chats with their messages and LID mappings, then push names. */
+/** Messages per INITIAL_BOOTSTRAP notification unless the account says otherwise, as WhatsApp splits a large first sync. */
+export const INITIAL_CHUNK_SIZE = 2_000;
+
+/**
+ * Conversations cut into chunks of at most `size` messages, in order: a conversation
+ * larger than a chunk continues in the next one (with its metadata again), and one
+ * without messages rides in the chunk it falls into.
+ */
+function chunkConversations(conversations: proto.IConversation[], size: number): proto.IConversation[][] {
+  const chunks: proto.IConversation[][] = [[]];
+  let room = size;
+  for (const conversation of conversations) {
+    const messages = conversation.messages ?? [];
+    let from = 0;
+    do {
+      if (room === 0) {
+        chunks.push([]);
+        room = size;
+      }
+      const take = Math.min(room, messages.length - from);
+      chunks[chunks.length - 1]!.push({ ...conversation, messages: messages.slice(from, from + take) });
+      from += take;
+      room -= take;
+    } while (from < messages.length);
+  }
+  return chunks;
+}
+
+/**
+ * The initial history sync: chats with their messages in INITIAL_BOOTSTRAP chunks of at most
+ * `initialChunkSize` messages (newest chats first, as listed), each with the sync's progress so
+ * far, the LID mappings in the first; then push names. WhatsApp sends a large first history in
+ * several notifications too, and each one is a protobuf the client decodes in one go.
+ */
 export function historySync(account: SimAccount): proto.IMessage[] {
   const contacts = account.listContacts().filter(c => c.onWhatsApp);
   const chats: HistoryChatSpec[] = account.history.chats ?? contacts.map(c => ({ phone: c.phone }));
   const messages = account.history.messages ?? [];
   const now = Math.floor(Date.now() / 1000);
+  const byChat = new Map<string, (HistoryMessageSpec & { timestamp: number })[]>();
+  messages.forEach((m, i) => {
+    const own = byChat.get(m.chat) ?? [];
+    own.push({ ...m, timestamp: m.timestamp ?? now - 60 * (messages.length - i) });
+    byChat.set(m.chat, own);
+  });
   const conversations: proto.IConversation[] = chats.map(chat => {
     const contact = account.contact(chat.phone);
     const jid = `${chat.phone}@s.whatsapp.net`;
-    const own = messages
-      .filter(m => m.chat === chat.phone)
-      .map((m, i) => ({ ...m, timestamp: m.timestamp ?? now - 60 * (messages.length - i) }))
-      // WhatsApp lists a conversation's messages newest first.
-      .sort((a, b) => b.timestamp - a.timestamp);
+    // WhatsApp lists a conversation's messages newest first.
+    const own = (byChat.get(chat.phone) ?? []).sort((a, b) => b.timestamp - a.timestamp);
     return {
       id: jid,
       name: chat.name ?? contact?.pushName,
@@ -134,19 +170,22 @@ export function historySync(account: SimAccount): proto.IMessage[] {
       messages: own.map(m => historyMessage(account, contact, jid, m, m.timestamp))
     };
   });
+  const chunks = chunkConversations(conversations, Math.max(1, account.history.initialChunkSize ?? INITIAL_CHUNK_SIZE));
   return [
-    historyNotification({
-      syncType: proto.HistorySync.HistorySyncType.INITIAL_BOOTSTRAP,
-      conversations,
-      phoneNumberToLidMappings: contacts.map(c => ({ pnJid: c.pnJid, lidJid: c.lidJid })),
-      progress: 100,
-      chunkOrder: 0
-    }),
+    ...chunks.map((chunk, i) =>
+      historyNotification({
+        syncType: proto.HistorySync.HistorySyncType.INITIAL_BOOTSTRAP,
+        conversations: chunk,
+        phoneNumberToLidMappings: i === 0 ? contacts.map(c => ({ pnJid: c.pnJid, lidJid: c.lidJid })) : [],
+        progress: Math.round((100 * (i + 1)) / chunks.length),
+        chunkOrder: i
+      })
+    ),
     historyNotification({
       syncType: proto.HistorySync.HistorySyncType.PUSH_NAME,
       pushnames: contacts.map(c => ({ id: c.pnJid, pushname: c.pushName })),
       progress: 100,
-      chunkOrder: 1
+      chunkOrder: chunks.length
     })
   ];
 }
@@ -155,7 +194,7 @@ export function historySync(account: SimAccount): proto.IMessage[] {
  * The full history a client asked for at pairing: the account's `older` messages in FULL
  * chunks, oldest chunk last as WhatsApp sends them, each with the sync's progress so far.
  */
-export function fullHistorySync(account: SimAccount): proto.IMessage[] {
+export function fullHistorySync(account: SimAccount, firstChunkOrder: number): proto.IMessage[] {
   const older = account.history.older ?? [];
   const size = Math.max(1, account.history.fullChunkSize ?? 50);
   const chunks: (typeof older)[] = [];
@@ -178,7 +217,7 @@ export function fullHistorySync(account: SimAccount): proto.IMessage[] {
       syncType: proto.HistorySync.HistorySyncType.FULL,
       conversations,
       progress: Math.round((100 * (i + 1)) / chunks.length),
-      chunkOrder: i + 2
+      chunkOrder: firstChunkOrder + i
     });
   });
 }
@@ -199,9 +238,10 @@ export function presenceNode(contact: SimContact): BinaryNode {
 /**
  * A call offer from a contact, as WhatsApp pushes it: `<call>` around an `<offer>` naming
  * the call and its creator (LID-addressed contacts come as their LID with `caller_pn`).
- * Baileys emits it as a `call` event with status `offer` and acks it.
+ * A group call names its group in the offer's `group-jid`, which Baileys reads as `isGroup`
+ * and `groupJid`. Baileys emits it as a `call` event with status `offer` and acks it.
  */
-export function callOffer(contact: SimContact, callId: string, isVideo: boolean): StanzaBuilder {
+export function callOffer(contact: SimContact, callId: string, isVideo: boolean, groupJid?: string): StanzaBuilder {
   return async () => {
     const lid = contact.addressing === 'lid';
     const creator = lid ? contact.lidJid : contact.pnJid;
@@ -213,7 +253,7 @@ export function callOffer(contact: SimContact, callId: string, isVideo: boolean)
       content: [
         {
           tag: 'offer',
-          attrs: { 'call-id': callId, 'call-creator': creator, ...(lid ? { caller_pn: contact.pnJid } : {}) },
+          attrs: { 'call-id': callId, 'call-creator': creator, ...(lid ? { caller_pn: contact.pnJid } : {}), ...(groupJid ? { 'group-jid': groupJid } : {}) },
           content: media
         }
       ]

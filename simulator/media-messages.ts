@@ -5,6 +5,14 @@ import type { MediaServer } from './media-server.js';
 export const SIM_MEDIA_TYPES = ['image', 'video', 'audio', 'document', 'sticker'] as const;
 export type SimMediaType = (typeof SIM_MEDIA_TYPES)[number];
 
+/**
+ * Faults a download can meet, for the client's checks: `bad-mac`, a file whose MAC is wrong
+ * (its fileEncSha256 states the file as stored); `bad-enc-sha256`, a message stating a digest
+ * that is not the stored file's; `stalled-cdn`, a CDN that takes the request and never answers.
+ */
+export const SIM_MEDIA_FAULTS = ['bad-mac', 'bad-enc-sha256', 'stalled-cdn'] as const;
+export type SimMediaFault = (typeof SIM_MEDIA_FAULTS)[number];
+
 /** A file a contact sends: the bytes and what WhatsApp shows with them. */
 export interface SimMediaSpec {
   type: SimMediaType;
@@ -14,6 +22,7 @@ export interface SimMediaSpec {
   fileName?: string;
   /** Audio only: a voice note rather than an audio file. */
   ptt?: boolean;
+  fault?: SimMediaFault;
 }
 
 /** What a contact received in a media message, after downloading and decrypting it. */
@@ -45,7 +54,7 @@ const FIELD: Record<SimMediaType, 'imageMessage' | 'videoMessage' | 'audioMessag
 /** The contact's phone uploads the file, then builds the message that points at it, as WhatsApp's clients do. */
 export async function contactMediaMessage(media: MediaServer, spec: SimMediaSpec): Promise<proto.IMessage> {
   const bytes = Buffer.from(spec.base64, 'base64');
-  const upload = await media.uploadFromContact(bytes, spec.type as MediaType);
+  const upload = await media.uploadFromContact(bytes, spec.type as MediaType, spec.fault);
   const content: MediaContent = {
     url: upload.url,
     directPath: upload.directPath,

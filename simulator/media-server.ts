@@ -1,5 +1,5 @@
 import { createHash, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { encryptedStream, getMediaKeys, type MediaType } from '@whiskeysockets/baileys';
 import type { BinaryNode } from '@whiskeysockets/baileys';
+import type { SimMediaFault } from './media-messages.js';
 import { newMessageId, type Phone } from './model.js';
 
 const CERTS = fileURLToPath(new URL('./test-certs/', import.meta.url));
@@ -55,6 +56,8 @@ export class MediaServer {
   private readonly uploads = new Map<Phone, UploadRecord[]>();
   /** Media messages contacts sent, by message ID: what the phone needs to upload one again. */
   private readonly sentByContacts = new Map<string, { directPath: string; mediaKey: Uint8Array }>();
+  /** Paths whose downloads are taken and never answered (`stalled-cdn`); stop() drops them. */
+  private readonly stalled = new Set<string>();
   /** Blobs whose path expired, kept for a re-upload. */
   private readonly orphans = new Map<string, Blob>();
 
@@ -106,9 +109,12 @@ export class MediaServer {
     return [...(this.uploads.get(phone) ?? [])];
   }
 
-  /** A contact's phone encrypts and uploads a file (Baileys' `encryptedStream`); the message fields that point at it. */
-  async uploadFromContact(bytes: Buffer, type: MediaType) {
-    const { mediaKey, encFilePath, fileEncSha256, fileSha256, fileLength } = await encryptedStream(bytes, type);
+  /**
+   * A contact's phone encrypts and uploads a file (Baileys' `encryptedStream`); the message fields that point at it.
+   * `fault` plays a faulty sender or CDN (SimMediaFault).
+   */
+  async uploadFromContact(bytes: Buffer, type: MediaType, fault?: SimMediaFault) {
+    const { mediaKey, encFilePath, fileEncSha256: encSha, fileSha256, fileLength } = await encryptedStream(bytes, type);
     const directPath = this.newDirectPath();
     const file = join(this.dir, directPath.split('/').pop()!.split('?')[0]!);
     await rename(encFilePath, file).catch(async () => {
@@ -116,6 +122,19 @@ export class MediaServer {
       await pipeline(createReadStream(encFilePath), createWriteStream(file));
       rmSync(encFilePath, { force: true });
     });
+    let fileEncSha256 = encSha;
+    if (fault === 'bad-mac') {
+      // The MAC is the file's last byte range: flip its last byte and state the digest of what is stored.
+      const stored = readFileSync(file);
+      stored[stored.length - 1]! ^= 0xff;
+      writeFileSync(file, stored);
+      fileEncSha256 = createHash('sha256').update(stored).digest();
+    } else if (fault === 'bad-enc-sha256') {
+      fileEncSha256 = Buffer.from(encSha);
+      fileEncSha256[0]! ^= 0xff;
+    } else if (fault === 'stalled-cdn') {
+      this.stalled.add(this.pathOf(directPath));
+    }
     this.blobs.set(this.pathOf(directPath), { file, bytes: statSync(file).size });
     return { url: `https://${this.hostname}${directPath}`, directPath, mediaKey, fileEncSha256, fileSha256, fileLength };
   }
@@ -240,6 +259,7 @@ export class MediaServer {
 
   /** The encrypted blob, whole or the byte range asked for (Baileys asks for ranges when it wants a slice). */
   private async serve(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    if (this.stalled.has(path)) return;
     const blob = this.blobs.get(path);
     if (!blob) {
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not found' }));

@@ -63,6 +63,8 @@ export interface HistorySpec {
   older?: HistoryMessageSpec[];
   /** Messages per FULL chunk (default 50). */
   fullChunkSize?: number;
+  /** Messages per INITIAL_BOOTSTRAP chunk of the first sync (default 2,000). */
+  initialChunkSize?: number;
 }
 
 export interface AccountSpec {
@@ -114,6 +116,8 @@ export interface SimCall {
   /** The caller's phone. */
   from: Phone;
   isVideo: boolean;
+  /** The group JID of a group call; null for a call to the account alone. */
+  group: string | null;
   /** Milliseconds. */
   offeredAt: number;
   /** When the client rejected it (milliseconds); null while it rings unanswered. */

@@ -360,13 +360,18 @@ export class WhatsAppSimulator {
     return { messageId: id };
   }
 
-  /** Contact `from` calls the account; the client hears the offer now or at its next login. */
-  async call(phone: Phone, from: Phone, isVideo: boolean): Promise<{ callId: string }> {
+  /**
+   * Contact `from` calls the account, or, with `group` (its JID or ID), calls that group from inside it;
+   * the client hears the offer now or at its next login.
+   */
+  async call(phone: Phone, from: Phone, isVideo: boolean, group?: string): Promise<{ callId: string }> {
     const account = this.account(phone);
     const contact = this.contactOf(account, from);
+    const inGroup = group === undefined ? undefined : this.groupOf(account, group);
+    if (inGroup && !inGroup.members.has(contact.phone)) throw new SimulatorError(403, `${from} is not in group ${inGroup.jid}`);
     const callId = randomBytes(16).toString('hex').toUpperCase();
-    account.calls.push({ id: callId, from: contact.phone, isVideo, offeredAt: Date.now(), rejectedAt: null });
-    await account.deliver(callOffer(contact, callId, isVideo));
+    account.calls.push({ id: callId, from: contact.phone, isVideo, group: inGroup?.jid ?? null, offeredAt: Date.now(), rejectedAt: null });
+    await account.deliver(callOffer(contact, callId, isVideo, inGroup?.jid));
     return { callId };
   }
 

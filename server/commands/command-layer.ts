@@ -40,6 +40,14 @@ const describe = (errors: Iterable<CheckError>): string =>
     })
     .join('; ');
 
+/** In a cluster: commands for an instance another node runs are answered by that node. */
+export interface RemoteCommands {
+  /** Whether another node may run the instance (this node does not); checked synchronously first. */
+  elsewhere(instance: string): boolean;
+  /** Runs the command on the instance's owner; `forwarded: false` when no other node holds it right now. */
+  forward(name: CommandName, args: unknown, principal: Principal, instance: string): Promise<{ forwarded: false } | { forwarded: true; result: unknown }>;
+}
+
 /**
  * The one way into the hub's behaviour. REST, Socket.IO and WebSocket adapters
  * all call `run`: it checks the command exists, validates its arguments against
@@ -53,17 +61,40 @@ export class CommandLayer {
     private readonly limiter?: RateLimiter
   ) {}
 
+  private remote?: RemoteCommands;
+
+  /** In a cluster: commands naming an instance another node holds go to that node. */
+  forwardWith(remote: RemoteCommands): void {
+    this.remote = remote;
+  }
+
   has(name: string): name is CommandName {
     return validators.has(name as CommandName);
   }
 
-  async run(name: string, args: unknown, principal: Principal, attachment?: Attachment): Promise<unknown> {
+  run(name: string, args: unknown, principal: Principal, attachment?: Attachment): Promise<unknown> {
+    return this.execute(name, args, principal, attachment, true);
+  }
+
+  /** Like `run`, never forwarded: a command another node forwarded here is answered here or refused. */
+  runHere(name: string, args: unknown, principal: Principal): Promise<unknown> {
+    return this.execute(name, args, principal, undefined, false);
+  }
+
+  private async execute(name: string, args: unknown, principal: Principal, attachment: Attachment | undefined, mayForward: boolean): Promise<unknown> {
     if (!this.has(name)) throw new Errors.badRequest(`unknown command ${JSON.stringify(name).slice(0, 80)}`);
     const validator = validators.get(name)!;
     const input = args ?? {};
     if (!validator.Check(input)) throw new Errors.badRequest(describe(validator.Errors(input)));
     const instance = (input as { instance?: string }).instance;
     assertMayUse(this.currentId, principal, instance);
+    if (mayForward && instance !== undefined && this.remote?.elsewhere(instance)) {
+      // A file streamed into this node's media store cannot follow the command.
+      if (attachment) throw new Errors.otherNode(instance);
+      // The owner validates, authorizes and rate-limits again, as for its own callers.
+      const routed = await this.remote.forward(name, input, principal, instance);
+      if (routed.forwarded) return routed.result;
+    }
     if (instance !== undefined && this.limiter && !this.limiter.take(instance)) throw new Errors.tooManyRequests();
     return (this.handlers[name] as CommandHandler<CommandName>)(input as never, principal, attachment);
   }

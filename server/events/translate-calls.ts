@@ -1,4 +1,4 @@
-import { isLidUser, jidNormalizedUser, type WACallEvent } from '@whiskeysockets/baileys';
+import { isJidGroup, isLidUser, jidNormalizedUser, type WACallEvent } from '@whiskeysockets/baileys';
 import { CALL_STATUSES, type PendingEvent } from '../../protocol/index.js';
 import { resolveJid, type LidLookup } from './jids.js';
 
@@ -18,9 +18,11 @@ export function calls(items: WACallEvent[], lookup: LidLookup): PendingEvent[] {
     const raw = jidNormalizedUser(call.from) || call.from;
     const lid = isLidUser(raw) ? raw : undefined;
     const { wuid } = resolveJid(raw, lookup, call.callerPn);
+    // Baileys names the group only on the offer; the hub's own reject carries the offer's fields.
+    const groupJid = call.isGroup && call.groupJid && isJidGroup(call.groupJid) ? call.groupJid : undefined;
     out.push({
       event: 'call',
-      data: { id: call.id, from: wuid, ...(lid ? { lid } : {}), status: call.status, isVideo: !!call.isVideo, isGroup: !!call.isGroup }
+      data: { id: call.id, from: wuid, ...(lid ? { lid } : {}), status: call.status, isVideo: !!call.isVideo, isGroup: !!call.isGroup, ...(groupJid ? { groupJid } : {}) }
     });
   }
   return out;

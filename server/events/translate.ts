@@ -33,23 +33,40 @@ function history(ctx: TranslateContext, data: BaileysEventMap['messaging-history
 
 /**
  * A history sync's rows per commit. WhatsApp's first sync can carry tens of
- * thousands of messages in one `messaging-history.set`; stored and emitted in
- * one transaction it stalls the process for seconds and floods every
- * subscriber's buffer at once. In parts, the hub yields between them.
+ * thousands of messages in one `messaging-history.set` (and Baileys may fold
+ * several notifications into one while it syncs app state); stored and emitted
+ * in one transaction it stalls the process for seconds and floods every
+ * subscriber's buffer at once. In parts, the hub yields between them. 200 rows
+ * keep a part's commit (with the WAL checkpoint SQLite runs in it now and then)
+ * well under 100 ms on a loaded machine; 500 did not.
  */
-export const HISTORY_CHUNK = MESSAGES_SET_BATCH;
+export const HISTORY_CHUNK = 200;
 
 type HistorySet = BaileysEventMap['messaging-history.set'];
 
-/** Splits a history sync into parts of at most HISTORY_CHUNK chats, contacts or messages, in that order. */
-export function historyChunks(data: HistorySet): HistorySet[] {
+/**
+ * Splits a history sync into parts of at most HISTORY_CHUNK chats, contacts or messages, in that order.
+ *
+ * Only the last part closes the sync's chunk: a client waiting for `isLatest`, or for
+ * `progress: 100`, has every part by then. The parts before it count up from
+ * `progressBefore` (where the previous chunk of the same sync left off) towards the
+ * chunk's own progress, so progress never says more than what has been delivered.
+ */
+export function historyChunks(data: HistorySet, progressBefore = 0): HistorySet[] {
   const empty: HistorySet = { ...data, chats: [], contacts: [], messages: [] };
   const parts: HistorySet[] = [];
   for (let i = 0; i < data.chats.length; i += HISTORY_CHUNK) parts.push({ ...empty, chats: data.chats.slice(i, i + HISTORY_CHUNK) });
   for (let i = 0; i < data.contacts.length; i += HISTORY_CHUNK) parts.push({ ...empty, contacts: data.contacts.slice(i, i + HISTORY_CHUNK) });
   for (let i = 0; i < data.messages.length; i += HISTORY_CHUNK) parts.push({ ...empty, messages: data.messages.slice(i, i + HISTORY_CHUNK) });
-  // Only the last part closes the sync: a client waiting for isLatest sees every part first.
-  return parts.length ? parts.map((part, i) => (i < parts.length - 1 ? { ...part, isLatest: false } : part)) : [data];
+  if (!parts.length) return [data];
+  const target = data.progress;
+  // Less than before: a new sync of the same type, counted from 0; the same as before: nothing to count.
+  const from = typeof target !== 'number' || progressBefore === target ? null : progressBefore < target ? progressBefore : 0;
+  return parts.map((part, i) => {
+    if (i === parts.length - 1) return part;
+    const progress = from === null ? target : Math.floor(from + ((target! - from) * (i + 1)) / parts.length);
+    return { ...part, isLatest: false, progress };
+  });
 }
 
 /**

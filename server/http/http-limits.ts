@@ -60,5 +60,12 @@ export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoExcep
  */
 export function hardenServer(server: Server, limits: Limits): void {
   server.maxConnections = limits.HTTP_MAX_CONNECTIONS;
-  server.prependListener('request', (_req, res) => res.setHeader('x-content-type-options', 'nosniff'));
+  server.prependListener('request', (_req, res) => {
+    res.setHeader('x-content-type-options', 'nosniff');
+    // Node's close() ends only the keep-alive connections idle at that moment: one whose answer
+    // was still being written would hold the hub's shutdown open for the whole keep-alive timeout.
+    res.once('finish', () => {
+      if (!server.listening) server.closeIdleConnections();
+    });
+  });
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { jidNormalizedUser } from '@whiskeysockets/baileys';
+import { jidNormalizedUser, type BaileysEventMap } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
 import QRCode from 'qrcode';
 import { DEFAULT_SETTINGS, type InstanceRef, type InstanceSettings, type PendingEvent } from '../../protocol/index.js';
@@ -28,6 +28,8 @@ export interface LiveInstance {
   qr: { code: string; base64: string } | null;
   /** Baileys events and state changes of one instance are handled strictly in order. */
   chain: Promise<void>;
+  /** Events queued last in `chain` that have not started yet: more events join them, to commit together. */
+  batch?: BaileysEvent[];
   wire: 'connecting' | 'open' | 'close' | 'refused';
   /** Set while the hub keeps the instance closed because the store cannot be written. */
   suspended?: StoreProblem;
@@ -41,6 +43,8 @@ export interface LiveInstance {
   closed?: { statusReason: number; reason: string };
   /** What the settings' reactions act on (calls to reject, messages to mark read). */
   reactions: ReactionTarget;
+  /** How far the history sync of this type had come with its last chunk, which its next chunk's parts count up from. */
+  historyProgress?: { syncType: number | null | undefined; progress: number };
 }
 
 /** What the schema cannot say of a setting: a proxy URL that does not parse or names no host and port. */
@@ -56,8 +60,19 @@ const resolveSettings = (stored: Record<string, unknown> | undefined): InstanceS
   return out;
 };
 
+/**
+ * Which instances this node may run, in a cluster (server/cluster/). Asked before
+ * opening a session and before every write an instance makes, so a node that lost
+ * an instance's lease neither holds its WhatsApp socket nor writes for it.
+ */
+export interface Ownership {
+  holds(id: InstanceId): boolean;
+}
+
 /** `statusReason` of an instance the hub closed because the store cannot be written (HTTP's Insufficient Storage). */
 export const STORE_UNAVAILABLE = 507;
+/** `statusReason` of an instance this node closed because another node of the cluster takes it over (HTTP's Temporary Redirect). */
+export const MOVED = 307;
 
 export interface RegistryOptions {
   storage: Storage;
@@ -84,6 +99,9 @@ export class InstanceRegistry {
   private readonly live = new Map<string, LiveInstance>();
   private readonly openListeners = new Set<(inst: LiveInstance) => void>();
   private readonly deleteListeners = new Set<(id: InstanceId) => void>();
+  /** Unset on a single node: it runs every instance. */
+  private ownership?: Ownership;
+  private syncedOnMiss = 0;
 
   constructor(private readonly opts: RegistryOptions) {
     for (const row of opts.storage.instances.list()) this.live.set(row.name, this.materialize(row));
@@ -95,7 +113,7 @@ export class InstanceRegistry {
   }
 
   get(name: string): LiveInstance {
-    const inst = this.live.get(name);
+    const inst = this.live.get(name) ?? this.missed(() => this.live.get(name));
     if (!inst) throw new Errors.instanceNotFound(name);
     return inst;
   }
@@ -107,9 +125,101 @@ export class InstanceRegistry {
 
   /** The instance a token belongs to, compared in constant time. */
   byToken(token: string): LiveInstance | undefined {
-    let found: LiveInstance | undefined;
-    for (const inst of this.live.values()) if (tokenMatches(token, inst.row.token_hash)) found = inst;
-    return found;
+    const find = () => {
+      let found: LiveInstance | undefined;
+      for (const inst of this.live.values()) if (tokenMatches(token, inst.row.token_hash)) found = inst;
+      return found;
+    };
+    return find() ?? this.missed(find);
+  }
+
+  /**
+   * In a cluster, hands this node's instances to `ownership`: from now on a session
+   * opens only through `adopt` and every write is checked against it.
+   */
+  placeWith(ownership: Ownership): void {
+    this.ownership = ownership;
+  }
+
+  /** Whether this node runs the instance (always, on a single node). */
+  owns(inst: LiveInstance): boolean {
+    return !this.ownership || this.ownership.holds(inst.row.id);
+  }
+
+  /**
+   * Brings the instance list in line with the store, which other nodes write too:
+   * instances created elsewhere appear, deleted ones go (their sockets with them).
+   * Returns every instance id.
+   */
+  sync(): InstanceId[] {
+    const rows = this.opts.storage.instances.list();
+    const names = new Set(rows.map(r => r.name));
+    for (const [name, inst] of this.live) {
+      if (names.has(name)) continue;
+      inst.session.stop();
+      this.live.delete(name);
+      for (const listener of this.deleteListeners) listener(inst.row.id);
+    }
+    for (const row of rows) {
+      const known = this.live.get(row.name);
+      if (known && known.row.id === row.id) continue;
+      if (known) {
+        known.session.stop();
+        for (const listener of this.deleteListeners) listener(known.row.id);
+      }
+      this.live.set(row.name, this.materialize(row));
+    }
+    return rows.map(r => r.id);
+  }
+
+  /**
+   * This node now holds the instance: it is read afresh from the store (the last
+   * owner changed its state, credentials and settings there) and a paired one
+   * connects. An unpaired one waits for `connect` here.
+   */
+  adopt(id: InstanceId): LiveInstance | undefined {
+    const row = this.opts.storage.instances.findById(id);
+    if (!row) return undefined;
+    const before = this.live.get(row.name);
+    before?.session.stop();
+    const inst = this.materialize(row);
+    this.live.set(row.name, inst);
+    if (inst.auth.hasAccount()) {
+      const problem = this.opts.store.current;
+      if (problem) inst.suspended = problem;
+      else inst.session.start();
+    }
+    return inst;
+  }
+
+  /**
+   * This node no longer holds the instance: its socket ends at once, without a
+   * logout (the account stays linked, for the next owner). Resolves once its last
+   * event was handled.
+   */
+  async disown(id: InstanceId): Promise<void> {
+    const inst = this.list().find(i => i.row.id === id);
+    if (!inst) return;
+    inst.suspended = undefined;
+    // Reported as `close` while the lease still holds (a release); after a loss the report is fenced off like any write.
+    if (inst.session.active) inst.session.suspend(MOVED);
+    else inst.session.stop();
+    await inst.chain;
+  }
+
+  /**
+   * A miss may be an instance another node created since the last sync. At most
+   * one look a second: unknown tokens must not make every request read every instance.
+   */
+  private missed<T>(find: () => T | undefined): T | undefined {
+    if (!this.ownership || Date.now() - this.syncedOnMiss < 1000) return undefined;
+    this.syncedOnMiss = Date.now();
+    this.sync();
+    return find();
+  }
+
+  private assertOwned(inst: LiveInstance): void {
+    if (!this.owns(inst)) throw new Errors.otherNode(inst.row.name);
   }
 
   create(name: string, settings: Partial<InstanceSettings> = {}): { inst: LiveInstance; token: string } {
@@ -125,6 +235,7 @@ export class InstanceRegistry {
 
   connect(name: string): LiveInstance {
     const inst = this.get(name);
+    this.assertOwned(inst);
     this.assertStoreWritable();
     inst.session.start();
     return inst;
@@ -133,6 +244,7 @@ export class InstanceRegistry {
   /** Ends the socket and connects again; refused, leaving the session as it is, while the store is down. */
   restart(name: string): LiveInstance {
     const inst = this.get(name);
+    this.assertOwned(inst);
     this.assertStoreWritable();
     inst.session.stop();
     inst.session.start();
@@ -146,6 +258,7 @@ export class InstanceRegistry {
 
   async logout(name: string): Promise<LiveInstance> {
     const inst = this.get(name);
+    this.assertOwned(inst);
     await inst.session.logout();
     await inst.chain;
     return inst;
@@ -153,6 +266,7 @@ export class InstanceRegistry {
 
   async delete(name: string): Promise<void> {
     const inst = this.get(name);
+    this.assertOwned(inst);
     if (inst.auth.hasAccount()) await inst.session.logout();
     else inst.session.stop();
     await inst.chain;
@@ -169,6 +283,8 @@ export class InstanceRegistry {
 
   /** On start: every paired instance reconnects with its stored credentials, without a QR. */
   restoreAll(): number {
+    // In a cluster the placement opens each instance as its lease comes (`adopt`).
+    if (this.ownership) return 0;
     let n = 0;
     const problem = this.opts.store.current;
     for (const inst of this.live.values()) {
@@ -249,7 +365,7 @@ export class InstanceRegistry {
 
   private resumeAll(): void {
     for (const inst of this.live.values()) {
-      if (!inst.suspended) continue;
+      if (!inst.suspended || !this.owns(inst)) continue;
       inst.suspended = undefined;
       inst.session.start();
     }
@@ -272,6 +388,7 @@ export class InstanceRegistry {
     const keys = auth.state.keys;
     const setKeys = keys.set.bind(keys);
     keys.set = async data => {
+      this.fenced(inst);
       try {
         await setKeys(data);
       } catch (err) {
@@ -292,7 +409,7 @@ export class InstanceRegistry {
         socket: () => inst.session.socket,
         settings: () => inst.settings,
         log: this.opts.log.child({ instance: row.name }),
-        emit: event => this.enqueue(inst, async () => this.onEvent(inst, event))
+        emit: event => this.enqueueEvent(inst, event)
       },
       session: undefined as unknown as InstanceSession
     };
@@ -317,17 +434,20 @@ export class InstanceRegistry {
         },
         onState: (state, statusReason, extra) => this.enqueue(inst, async () => this.onState(inst, state, statusReason, extra)),
         onQr: code => this.enqueue(inst, async () => this.onQr(inst, code)),
-        onEvent: event => this.enqueue(inst, async () => this.onEvent(inst, event)),
+        onEvent: event => this.enqueueEvent(inst, event),
         onPushName: name => this.enqueue(inst, async () => this.onPushName(inst, name)),
         commitMessage: data => this.run(inst, async () => this.onEvent(inst, { name: 'messages.upsert', data })),
         onCreds: () => {
           try {
+            this.fenced(inst);
             this.watched(() => auth.saveCreds());
           } catch (err) {
             this.opts.log.error({ err, instance: row.name }, 'could not save credentials');
           }
         },
-        onLoggedOut: () => auth.clear(),
+        onLoggedOut: () => {
+          if (this.owns(inst)) auth.clear();
+        },
         onReconnect: code => (this.opts.observer ?? SILENT).reconnecting(code)
       }
     });
@@ -336,16 +456,31 @@ export class InstanceRegistry {
 
   /** Like `enqueue`, in the same order, but the caller learns when the task is done and whether it failed. */
   private run(inst: LiveInstance, task: () => Promise<void>): Promise<void> {
+    inst.batch = undefined;
     const done = inst.chain.then(task);
     inst.chain = done.catch(err => this.opts.log.error({ err, instance: inst.row.name }, 'failed to commit an inbound message; it stays unacknowledged'));
     return done;
   }
 
   private enqueue(inst: LiveInstance, task: () => Promise<void>): void {
-    inst.chain = inst.chain.then(task).catch(err => this.opts.log.error({ err, instance: inst.row.name }, 'failed to handle an instance event'));
+    // Whatever is queued after a batch closes it: a later event must not commit before this task.
+    inst.batch = undefined;
+    inst.chain = inst.chain.then(task).catch(err => this.taskFailed(inst, err));
+  }
+
+  private taskFailed(inst: LiveInstance, err: unknown): void {
+    // The lease went to another node: whatever this node still heard of the instance is its to report now.
+    if (err instanceof Errors.otherNode) this.opts.log.warn({ instance: inst.row.name }, 'not written: the instance is held by another node now');
+    else this.opts.log.error({ err, instance: inst.row.name }, 'failed to handle an instance event');
+  }
+
+  /** Refuses a write for an instance whose lease this node no longer holds: the next owner may be writing already. */
+  private fenced(inst: LiveInstance): void {
+    if (!this.owns(inst)) throw new Errors.otherNode(inst.row.name);
   }
 
   private commit(inst: LiveInstance, produce: () => PendingEvent[]): void {
+    this.fenced(inst);
     const committed = this.watched(() => this.opts.pipeline.commit({ id: inst.row.id, ref: this.ref(inst) }, produce));
     const last = committed[committed.length - 1];
     if (last) inst.lastEventAt = last.timestamp;
@@ -382,6 +517,7 @@ export class InstanceRegistry {
 
   private onPushName(inst: LiveInstance, name: string): void {
     if (inst.row.push_name === name) return;
+    this.fenced(inst);
     inst.row.push_name = name;
     this.opts.storage.instances.updateAccount(inst.row.id, inst.row.owner, name);
   }
@@ -392,18 +528,83 @@ export class InstanceRegistry {
     this.commit(inst, () => [{ event: 'qrcode.updated', data: { name: inst.row.name, qrcode: { code, base64 } } }]);
   }
 
+  /** A history chunk in parts, their progress counted from where the same sync's previous chunk left off. */
+  private historyParts(inst: LiveInstance, data: BaileysEventMap['messaging-history.set']): BaileysEvent[] {
+    const last = inst.historyProgress;
+    const before = last && last.syncType === data.syncType ? last.progress : 0;
+    if (typeof data.progress === 'number') inst.historyProgress = { syncType: data.syncType, progress: data.progress };
+    return historyChunks(data, before).map(part => ({ name: 'messaging-history.set' as const, data: part }));
+  }
+
+  /**
+   * Baileys hands over the events of one incoming stanza together (its event buffer's
+   * flush: after a message, typically `chats.update` and `contacts.update`). Events queued
+   * back to back, with nothing else queued between them, are committed in one transaction
+   * instead of one each: a commit is most of what an event costs the hub.
+   */
+  private enqueueEvent(inst: LiveInstance, event: BaileysEvent): void {
+    if (inst.batch) return void inst.batch.push(event);
+    const batch = [event];
+    this.enqueue(inst, async () => {
+      if (inst.batch === batch) inst.batch = undefined;
+      await this.onEvents(inst, batch);
+    });
+    inst.batch = batch;
+  }
+
+  /** A batch in order; a history sync goes alone (it commits in parts of its own). */
+  private async onEvents(inst: LiveInstance, events: BaileysEvent[]): Promise<void> {
+    let group: BaileysEvent[] = [];
+    for (const event of events) {
+      if (event.name !== 'messaging-history.set') {
+        group.push(event);
+        continue;
+      }
+      await this.onGroup(inst, group);
+      group = [];
+      await this.alone(inst, event);
+    }
+    await this.onGroup(inst, group);
+  }
+
+  private async onGroup(inst: LiveInstance, original: BaileysEvent[]): Promise<void> {
+    if (original.length < 2) return original[0] && this.alone(inst, original[0]);
+    const events = original.map(e => withoutIgnored(e, inst.settings)).filter((e): e is BaileysEvent => !!e);
+    const source = { lidMapping: inst.session.lidMapping, socket: inst.session.socket };
+    const prefetched = await Promise.all(events.map(e => prefetch(e, source)));
+    const ctx = { instanceId: inst.row.id, instanceName: inst.row.name, storage: this.opts.storage };
+    try {
+      if (events.length) this.commit(inst, () => events.flatMap((e, i) => translate(e, { ...ctx, ...prefetched[i]! })));
+    } catch (err) {
+      if (err instanceof Errors.otherNode) return this.taskFailed(inst, err);
+      // Nothing of the batch is stored: each event again on its own, so one that fails costs only itself, as unbatched.
+      for (const event of original) await this.alone(inst, event);
+      return;
+    }
+    // Also the calls ignoreGroups kept out of the events: that setting forgets, rejectCalls refuses.
+    for (const event of original) if (event.name === 'call') rejectCalls(event.data, inst.reactions);
+  }
+
+  /** One event with the failure handling of its own task in the chain: logged, and the next one goes on. */
+  private alone(inst: LiveInstance, event: BaileysEvent): Promise<void> {
+    return this.onEvent(inst, event).catch(err => this.taskFailed(inst, err));
+  }
+
   private async onEvent(inst: LiveInstance, original: BaileysEvent): Promise<void> {
     const event = withoutIgnored(original, inst.settings);
-    if (!event) return;
-    const parts: BaileysEvent[] =
-      event.name === 'messaging-history.set' ? historyChunks(event.data).map(data => ({ name: 'messaging-history.set' as const, data })) : [event];
+    const parts: BaileysEvent[] = !event
+      ? []
+      : event.name === 'messaging-history.set'
+        ? this.historyParts(inst, event.data)
+        : [event];
     for (const [i, part] of parts.entries()) {
       // Between two parts of a large history: sockets drain and other instances' events run.
       if (i) await new Promise(resolve => setImmediate(resolve));
       const { lookup, pictures } = await prefetch(part, { lidMapping: inst.session.lidMapping, socket: inst.session.socket });
       this.commit(inst, () => translate(part, { instanceId: inst.row.id, instanceName: inst.row.name, storage: this.opts.storage, lookup, pictures }));
     }
-    // After the commit: the offer is out to clients before the hub's reject of it.
-    if (event.name === 'call') rejectCalls(event.data, inst.reactions);
+    // After the commit: the offer is out to clients before the hub's reject of it. Every call is
+    // answered, also a group call ignoreGroups kept out: that setting forgets, rejectCalls refuses.
+    if (original.name === 'call') rejectCalls(original.data, inst.reactions);
   }
 }

@@ -5,6 +5,7 @@ import { rotateSenderKeyOnRemoval } from './sender-key-rotation.js';
 import { upsertJoinedGroups } from './joined-groups.js';
 import { backoffDelay } from './reconnect-policy.js';
 import { canMove, type InstanceState } from './instance-state.js';
+import { cachedKeys } from './key-cache.js';
 import { createWaSocket, type WaSocketOptions } from './wa-socket.js';
 import { proxyAgents, redactProxy } from './proxy-agent.js';
 
@@ -202,13 +203,14 @@ export class InstanceSession {
       agents: proxy ? proxyAgents(proxy) : undefined,
       auth: {
         creds: auth.state.creds,
-        keys: {
+        // One cache per connection, so whatever ended this one (a logout, a failed write) leaves the next one none.
+        keys: cachedKeys({
           get: (type, ids) => keys.get(type, ids),
           set: async data => {
             if (!retired) await keys.set(data);
           },
           clear: async () => keys.clear?.()
-        }
+        })
       },
       logger: this.opts.logger.child({ class: 'baileys' }),
       url: this.opts.url,

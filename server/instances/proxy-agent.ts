@@ -2,7 +2,7 @@ import type { Agent } from 'node:https';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import { SocksProxyAgent } from 'socks-proxy-agent';
 
-/** The agents Baileys takes: `agent` carries the WhatsApp WebSocket, `fetchAgent` its media uploads. */
+/** The agents Baileys takes: `agent` carries the WhatsApp WebSocket, `fetchAgent` its media uploads (downloads build their own, media-download.ts). */
 export interface ProxyAgents {
   agent: Agent;
   fetchAgent: Agent;
@@ -28,11 +28,17 @@ export function proxyProblem(url: string): string | undefined {
   return undefined;
 }
 
-/** One agent pair per socket: HTTP(S) proxies tunnel with CONNECT, SOCKS ones with their handshake. */
+/**
+ * An agent through the proxy: HTTP(S) proxies tunnel with CONNECT, SOCKS ones with their handshake.
+ * Both are agent-base agents: they serve http and https requests alike, which is what Baileys' Agent type means.
+ */
+export function proxyAgent(url: string): Agent {
+  return (SOCKS.has(new URL(url).protocol) ? new SocksProxyAgent(url) : new HttpsProxyAgent(url)) as unknown as Agent;
+}
+
+/** One agent pair per socket. */
 export function proxyAgents(url: string): ProxyAgents {
-  // Both are agent-base agents: they serve http and https requests alike, which is what Baileys' Agent type means.
-  const make = (): Agent => (SOCKS.has(new URL(url).protocol) ? new SocksProxyAgent(url) : new HttpsProxyAgent(url)) as unknown as Agent;
-  return { agent: make(), fetchAgent: make() };
+  return { agent: proxyAgent(url), fetchAgent: proxyAgent(url) };
 }
 
 /** The URL with its password masked, for answers and logs: a proxy's credentials are secrets. */

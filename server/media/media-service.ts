@@ -1,4 +1,6 @@
-import { downloadContentFromMessage, type MediaType, type WAMessage, type WASocket } from '@whiskeysockets/baileys';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type { MediaType, WAMessage, WASocket } from '@whiskeysockets/baileys';
 import PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import type { EventEnvelope } from '../../protocol/index.js';
@@ -7,6 +9,8 @@ import type { Config } from '../config.js';
 import { Errors } from '../errors.js';
 import type { EventSink, EventSource } from '../events/event-pipeline.js';
 import { mediaContentOf } from '../events/translate-media.js';
+import { proxyAgent } from '../instances/proxy-agent.js';
+import { downloadMedia, MediaDownloadError } from './media-download.js';
 import { openMediaSource } from './media-source.js';
 import { MediaStore, type StoredFile } from './media-store.js';
 
@@ -27,12 +31,23 @@ const WITH_MESSAGES = new Set(['new.message', 'status.broadcast', 'messages.set'
 /** WhatsApp's CDN answers these for a URL that expired; the phone can upload the file again. */
 const EXPIRED = new Set([403, 404, 410]);
 
-const statusOf = (err: unknown): number | undefined => (err as { output?: { statusCode?: number } }).output?.statusCode;
+const statusOf = (err: unknown): number | undefined => (err instanceof MediaDownloadError ? err.httpStatus : undefined);
+
+/** A CDN that accepts the connection but stalls is given up on; WhatsApp's CDN answers in well under a second. */
+const CONNECT_TIMEOUT_MS = 15_000;
+const IDLE_TIMEOUT_MS = 30_000;
+
+/** What the media service needs of an instance: its socket for re-uploads, its proxy for downloads. */
+export interface MediaInstances {
+  socketOf(instance: string): WASocket | undefined;
+  /** The proxy URL the instance's connections go through, null for none. */
+  proxyOf(instance: string): string | null;
+}
 
 /**
  * Media in and out of the store: files given to a send (URL, base64, data URL
  * or a multipart stream), and files WhatsApp holds for received messages,
- * downloaded and decrypted by Baileys right after their event is stored
+ * downloaded and decrypted (media-download.ts) right after their event is stored
  * (MEDIA_DOWNLOAD=eager) or on the first request for them (lazy).
  */
 export class MediaService {
@@ -40,12 +55,16 @@ export class MediaService {
   /** A few downloads at a time: each is a stream from WhatsApp to disk. */
   private readonly downloads = new PQueue({ concurrency: 2 });
   private readonly inFlight = new Map<string, Promise<MediaRow>>();
+  /** Aborts every request still open when the hub stops. */
+  private readonly stopping = new AbortController();
+  /** No keep-alive: an idle CDN connection would hold the hub's close, and downloads are rare enough. */
+  private readonly direct = { http: new HttpAgent({ keepAlive: false }), https: new HttpsAgent({ keepAlive: false }) };
   private closed = false;
 
   constructor(
     readonly storage: Storage,
     private readonly config: MediaConfig,
-    private readonly socketOf: (instance: string) => WASocket | undefined,
+    private readonly instances: MediaInstances,
     private readonly log: Logger
   ) {
     this.store = new MediaStore(config.DATA_DIR);
@@ -141,11 +160,11 @@ export class MediaService {
     const stored = this.storage.messages.get(row.instance_id, row.chat_jid, row.message_id, row.from_me === 1);
     if (!stored) throw new Errors.mediaNotFound(row.message_id);
     try {
-      await this.fetchInto(stored.message, row);
+      await this.fetchInto(instance, stored.message, row);
     } catch (err) {
       if (!EXPIRED.has(statusOf(err) ?? 0)) throw new Errors.mediaUnavailable((err as Error).message);
       // The URL expired: the phone is asked to upload the file again, and the message takes its new path.
-      const sock = this.socketOf(instance);
+      const sock = this.instances.socketOf(instance);
       if (!sock) throw new Errors.notConnected(instance, 'not open');
       // Baileys builds the new URL on the media host that media_conn named, which it asks for only before an
       // upload; without it a socket that never sent media would point the new path at its default host.
@@ -157,7 +176,7 @@ export class MediaService {
         throw new Errors.mediaUnavailable(`re-upload failed: ${e.message}`);
       });
       this.storage.messages.upsert(row.instance_id, { ...stored, message: updated });
-      await this.fetchInto(updated, row).catch((e: Error) => {
+      await this.fetchInto(instance, updated, row).catch((e: Error) => {
         throw new Errors.mediaUnavailable(e.message);
       });
     }
@@ -165,12 +184,27 @@ export class MediaService {
     return { ...row, stored_at: Date.now() };
   }
 
-  /** Baileys downloads and decrypts (checking the MAC); the store checks the digest the message states. */
-  private async fetchInto(msg: WAMessage, row: MediaRow): Promise<void> {
+  /**
+   * Downloads through the instance's proxy, checking the encrypted file's digest and MAC
+   * as it decrypts; the store checks the plaintext's digest the message states.
+   */
+  private async fetchInto(instance: string, msg: WAMessage, row: MediaRow): Promise<void> {
     const found = mediaContentOf(msg);
     if (!found) throw new Error('the stored message has no media');
-    const stream = await downloadContentFromMessage(found.content, found.kind as MediaType);
-    await this.store.put(stream, { maxBytes: this.config.MEDIA_MAX_BYTES, expectSha256: row.sha256 });
+    const proxy = this.instances.proxyOf(instance);
+    // One proxy agent per download, destroyed after it: the proxy can change between two.
+    const agent = proxy ? proxyAgent(proxy) : undefined;
+    try {
+      const stream = await downloadMedia(found.content, found.kind as MediaType, {
+        agentFor: protocol => agent ?? this.direct[protocol === 'http:' ? 'http' : 'https'],
+        connectTimeoutMs: CONNECT_TIMEOUT_MS,
+        idleTimeoutMs: IDLE_TIMEOUT_MS,
+        signal: this.stopping.signal
+      });
+      await this.store.put(stream, { maxBytes: this.config.MEDIA_MAX_BYTES, expectSha256: row.sha256 });
+    } finally {
+      agent?.destroy();
+    }
   }
 
   /** MEDIA_RETENTION_DAYS: rows past it go, and files no remaining row names. */
@@ -184,6 +218,9 @@ export class MediaService {
   async close(): Promise<void> {
     this.closed = true;
     this.downloads.clear();
+    this.stopping.abort();
     await this.downloads.onIdle();
+    this.direct.http.destroy();
+    this.direct.https.destroy();
   }
 }

@@ -90,11 +90,20 @@ export default fp(
     const media = new MediaService(
       app.storage,
       opts.config,
-      name => {
-        try {
-          return registry.get(name).session.socket;
-        } catch {
-          return undefined;
+      {
+        socketOf: name => {
+          try {
+            return registry.get(name).session.socket;
+          } catch {
+            return undefined;
+          }
+        },
+        proxyOf: name => {
+          try {
+            return registry.get(name).settings.proxy;
+          } catch {
+            return null;
+          }
         }
       },
       app.log as unknown as Logger

@@ -30,7 +30,11 @@ export default fp(
   async (app, opts: TransportOptions) => {
     const logger = app.log as unknown as Logger;
     const stats = new DeliveryStats();
-    const delivery = new Delivery(app.storage, app.hub.registry, new ClientBudget(opts.clientMaxBufferBytes, stats, logger));
+    const cluster = app.cluster;
+    const delivery = new Delivery(app.storage, app.hub.registry, new ClientBudget(opts.clientMaxBufferBytes, stats, logger), cluster?.relay);
+    // In a cluster the envelopes other nodes commit reach this node's clients through the same per-socket delivery.
+    cluster?.relay.onRemote((source, envelope, raw) => delivery.sink.publish(source, envelope, raw));
+    cluster?.relay.onGap(() => delivery.interrupt(id => cluster.holds(id)));
     app.decorate('deliveryStats', stats);
     app.decorate('delivery', delivery);
     const deps = { authenticate: app.hub.authenticate, delivery, commands: app.hub.commands, logger };
@@ -66,5 +70,5 @@ export default fp(
       await io.close();
     });
   },
-  { name: 'transports', dependencies: ['hub'] }
+  { name: 'transports', dependencies: ['hub', 'cluster'] }
 );

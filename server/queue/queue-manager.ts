@@ -98,7 +98,10 @@ export class QueueManager {
 
   /** On start: every queue that still has work goes on (a `pausing` one was paused mid-send). */
   resumeAll(): void {
+    // In a cluster each node runs the queues of the instances it holds; the others resume when their instance opens here.
+    const here = new Set(this.registry.list().filter(i => this.registry.owns(i)).map(i => i.row.id));
     for (const q of this.storage.queues.listInStates(ACTIVE)) {
+      if (!here.has(q.instance_id)) continue;
       if (q.state === 'pausing') {
         this.storage.queues.setState(q.id, 'paused', PAUSED_BY_USER);
         continue;

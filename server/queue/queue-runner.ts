@@ -11,7 +11,7 @@ import { countSend, nextDay, sendsToday } from './daily-sends.js';
 import type { QueueEvents } from './queue-events.js';
 import { assertMove, assertRecipientMove, type QueueState, type RecipientState } from './queue-state.js';
 import { PRIORITY, type SendScheduler } from './send-scheduler.js';
-import { refusalName, sendAndConfirm, TransientSendError } from './whatsapp-ack.js';
+import { refusalName, sendWatched, TransientSendError, type PendingAck } from './whatsapp-ack.js';
 import { secondsSince } from '../metrics/hub-observer.js';
 import { toErrorBody } from '../errors.js';
 
@@ -29,6 +29,27 @@ export const HOLD_DISCONNECTED = 'instance not connected';
 export const HOLD_DAILY_CAP = 'daily cap reached';
 /** The pause before a turn that failed on its way (not a send) is taken again. */
 const RETRY_TURN_MS = 1000;
+/**
+ * Sends a queue keeps in flight at zero delay without typing: each one waits for
+ * WhatsApp's ack while the next ones are written, instead of a round trip per
+ * recipient. With a delay or typing, one at a time: the pause is the point.
+ */
+export const SEND_WINDOW = 8;
+
+const windowOf = (o: RunOptions): number => (o.minDelayMs === 0 && o.maxDelayMs === 0 && !o.composing ? SEND_WINDOW : 1);
+
+/** A recipient whose stanza is written (committed `sending` with its ID first), waiting for WhatsApp's answer. */
+interface InFlight {
+  inst: LiveInstance;
+  q: QueueRow;
+  r: RecipientRow;
+  attempt: number;
+  ack: PendingAck;
+  start: bigint;
+}
+
+/** What a turn found before any send: a recipient to send to, or an outcome known without sending. */
+type Prepared = { kind: 'send'; r: RecipientRow } | { kind: 'settled'; apply: () => void };
 
 export interface RunnerOptions {
   /** How long WhatsApp may take to ack a message stanza before the send counts as timed out. */
@@ -145,28 +166,59 @@ export class QueueRunner {
     this.handled.set(q.id, handled);
   }
 
+  /**
+   * Walks the queue in recipient order with up to `windowOf(options)` sends in
+   * flight. Outcomes commit in recipient order (the oldest send in flight is
+   * settled first, whatever order the acks come in), and whatever stops the
+   * queue (pause, delete, a hold, the daily cap, the end) lets the sends in
+   * flight settle before it acts. A send to be tried again (no ack in time, the
+   * connection gone) goes again, with its ID, once those behind it have settled.
+   */
   private async walk(queueId: string): Promise<void> {
-    // Recipients are handled in order, so the next open one is never before the last one read.
+    // The next open recipient is never before this position, except one sent again.
     let cursor = 0;
+    const window: InFlight[] = [];
+    let retrying = false;
+    const settleOldest = async () => {
+      const head = window.shift()!;
+      if (await this.conclude(head)) {
+        cursor = Math.min(cursor, head.r.position);
+        retrying = true;
+      }
+      if (!window.length) {
+        retrying = false;
+        this.windowEmptied(queueId);
+      }
+    };
     for (;;) {
       const q = this.storage.queues.get(queueId);
-      if (!q || this.closed) return;
-      const state = q.state as QueueState;
-      if (state === 'paused' || state === 'deleted' || state === 'completed' || state === 'pausing') return;
-      const inst = this.instanceOf(q);
-      if (!inst) return;
+      const inst = q && this.instanceOf(q);
+      const options = q && (JSON.parse(q.options) as RunOptions);
+      const state = q?.state as QueueState | undefined;
+      // In a cluster the queue runs where its instance runs. Sends in flight are left as a crash leaves them
+      // (committed `sending` with their IDs): the next owner resumes from the stored state when the instance opens there.
+      if (inst && !this.registry.owns(inst)) return;
+      const stopped = !q || !inst || !options || this.closed || state === 'paused' || state === 'deleted' || state === 'completed' || state === 'pausing';
+      const capped = !!options?.dailyCap && !!inst && sendsToday(this.storage, inst.row.id) + window.length >= options.dailyCap;
+      if (window.length && (stopped || capped || retrying || !inst.session.socket || window.length >= windowOf(options))) {
+        await settleOldest();
+        continue;
+      }
+      if (stopped) return;
       // Held queues are started again by the instance's next open, or by the wake-up at midnight.
       if (!inst.session.socket) return this.hold(inst, q, HOLD_DISCONNECTED);
-      const options = JSON.parse(q.options) as RunOptions;
-      if (options.dailyCap && sendsToday(this.storage, inst.row.id) >= options.dailyCap) {
+      if (capped) {
         this.hold(inst, q, HOLD_DAILY_CAP);
         this.cancelWake(queueId);
         this.wake.set(queueId, setTimeout(() => this.start(queueId), nextDay() - Date.now() + 1000).unref());
         return;
       }
       const next = this.storage.queues.nextOpen(queueId, cursor);
-      if (!next) return this.complete(inst, q);
-      cursor = next.position;
+      if (!next) {
+        if (window.length) await settleOldest();
+        else return this.complete(inst, q);
+        continue;
+      }
       if (state === 'waiting') {
         // The hold is over by itself: say so, with what it was waiting for.
         this.move(q, 'running');
@@ -175,13 +227,37 @@ export class QueueRunner {
         this.move(q, 'running');
       }
       try {
-        await this.handle(inst, q, next, options);
+        const prepared = await this.prepare(inst, q, next, options);
+        if (prepared.kind === 'settled') {
+          // Known without a send, but committed in order: after the sends before it.
+          if (window.length) await settleOldest();
+          else prepared.apply();
+          continue;
+        }
+        this.inFlight.add(queueId);
+        const sent = await this.scheduler.run(inst.row.name, () => this.write(inst, q, prepared.r, options), PRIORITY.bulk);
+        if (sent) {
+          window.push(sent);
+          cursor = next.position + 1;
+        } else if (!window.length) this.windowEmptied(queueId);
       } catch (err) {
+        if (!window.length) this.windowEmptied(queueId);
         // A number check that timed out or lost its connection: nothing was sent, so the turn
         // is simply taken again (after the instance is back, when it is gone), never skipped.
         this.logger.warn({ err, queueId, position: next.position }, 'queue turn failed; trying again');
         await sleep(RETRY_TURN_MS);
       }
+    }
+  }
+
+  /** Nothing of this queue is in flight any more: a pause asked for meanwhile takes effect now. */
+  private windowEmptied(queueId: string): void {
+    this.inFlight.delete(queueId);
+    const after = this.storage.queues.get(queueId);
+    const inst = after && this.instanceOf(after);
+    if (after?.state === 'pausing' && inst) {
+      this.move(after, 'paused', after.reason);
+      this.events.action(inst, after, 'pause', after.reason);
     }
   }
 
@@ -192,41 +268,39 @@ export class QueueRunner {
     this.events.action(inst, q, 'pause', reason);
   }
 
-  private async handle(inst: LiveInstance, q: QueueRow, r: RecipientRow, options: RunOptions): Promise<void> {
+  /** The checks before a send: a recipient left mid-send by a crash, a group, the number. */
+  private async prepare(inst: LiveInstance, q: QueueRow, r: RecipientRow, options: RunOptions): Promise<Prepared> {
     if (r.state === 'sending' && options.onUncertain === 'skip') {
       // Left `sending` by a crash: the stanza may have reached WhatsApp; at most once means not again.
-      return this.uncertain(inst, q, r, 'delivery uncertain after a restart; not sent again');
+      return { kind: 'settled', apply: () => this.uncertain(inst, q, r, 'delivery uncertain after a restart; not sent again') };
     }
-    if (r.state === 'pending' && r.jid === null && r.error === null && isJidGroup(toJid(r.number)) && (await this.refusedGroup(inst, q, r))) return;
+    if (r.state === 'pending' && r.jid === null && r.error === null && isJidGroup(toJid(r.number))) {
+      const refused = await this.refusedGroup(inst, q, r);
+      if (refused) return { kind: 'settled', apply: refused };
+    }
     if (r.state === 'pending' && r.jid === null && r.error === null && !skipsNumberCheck(toJid(r.number))) await this.checkAhead(inst, q, r);
     // Re-read: the check above may have stored its JID or that it is not on WhatsApp.
     const fresh = this.storage.queues.recipient(q.id, r.position)!;
     if (fresh.error === NOT_ON_WHATSAPP) {
       const e = { number: r.number, status: 404, error: 'Not Found', message: 'The number entered is not a valid whatsapp contact' };
-      return this.settle(inst, q, fresh, 'failed', {}, () => this.events.failed(q, e));
+      return { kind: 'settled', apply: () => this.settle(inst, q, fresh, 'failed', {}, () => this.events.failed(q, e)) };
     }
-    this.inFlight.add(q.id);
-    try {
-      await this.scheduler.run(inst.row.name, () => this.send(inst, q, fresh, options), PRIORITY.bulk);
-    } finally {
-      this.inFlight.delete(q.id);
-      const after = this.storage.queues.get(q.id);
-      if (after?.state === 'pausing') {
-        this.move(after, 'paused', after.reason);
-        this.events.action(inst, after, 'pause', after.reason);
-      }
-    }
+    return { kind: 'send', r: fresh };
   }
 
-  /** One attempt for one recipient, on the instance's line. */
-  private async send(inst: LiveInstance, q: QueueRow, r: RecipientRow, options: RunOptions): Promise<void> {
+  /**
+   * One attempt for one recipient, on the instance's line until its stanza is
+   * written (the ack is waited for off the line); undefined when a pause or
+   * delete won over it, or the connection is gone.
+   */
+  private async write(inst: LiveInstance, q: QueueRow, r: RecipientRow, options: RunOptions): Promise<InFlight | undefined> {
     // The pause between two sends of this instance, then a last look: a pause or delete wins over this send.
     // No timer at zero delay: a timer's turn of the event loop is most of a fast send's cost.
     const delay = options.minDelayMs + Math.random() * (options.maxDelayMs - options.minDelayMs);
     if (delay > 0) await sleep(delay);
     const now = this.storage.queues.get(q.id);
     const sock = inst.session.socket;
-    if (!now || now.state !== 'running' || !sock) return;
+    if (!now || now.state !== 'running' || !sock) return undefined;
     const jid = r.jid ?? toJid(r.number);
     const messageId = r.message_id ?? generateMessageIDV2(sock.user?.id);
     const attempt = r.attempts + 1;
@@ -239,20 +313,24 @@ export class QueueRunner {
       await sleep(Math.min(5000, 300 + message.text.length * 30));
       await sock.sendPresenceUpdate('paused', jid).catch(() => undefined);
     }
-    let outcome;
     const start = process.hrtime.bigint();
-    try {
-      outcome = await sendAndConfirm(sock, jid, baileysContent(message, this.options.mediaPathOf), messageId, this.options.ackTimeoutMs);
-    } catch (err) {
-      if (!(err instanceof TransientSendError)) throw err;
-      return this.transient(inst, q, sending, attempt, err, options);
-    }
+    const ack = await sendWatched(sock, jid, baileysContent(message, this.options.mediaPathOf), messageId, this.options.ackTimeoutMs);
+    return { inst, q, r: sending, attempt, ack, start };
+  }
+
+  /** Settles a send with WhatsApp's answer; true when it is to be tried again. */
+  private async conclude({ inst, q, r, attempt, ack, start }: InFlight): Promise<boolean> {
+    const outcome = await ack.answer;
+    if (outcome instanceof TransientSendError) return this.transient(inst, q, r, attempt, outcome, JSON.parse(q.options) as RunOptions);
     if (outcome.kind === 'refused') {
+      const jid = r.jid!;
       const e = { number: r.number, jid, status: outcome.code, error: refusalName(outcome.code), message: `WhatsApp refused the message (error ${outcome.code})` };
-      return this.settle(inst, q, sending, 'failed', { error: `refused by WhatsApp: ${outcome.code}` }, () => this.events.failed(q, e));
+      this.settle(inst, q, r, 'failed', { error: `refused by WhatsApp: ${outcome.code}` }, () => this.events.failed(q, e));
+      return false;
     }
-    this.settle(inst, q, sending, 'sent', {}, progress => this.events.processing(q, messageId, jid, progress));
+    this.settle(inst, q, r, 'sent', {}, progress => this.events.processing(q, r.message_id!, r.jid!, progress));
     this.registry.noteSend(inst, secondsSince(start));
+    return false;
   }
 
   /**
@@ -260,15 +338,19 @@ export class QueueRunner {
    * with its ID and the next turn tries again (after waiting for the instance when
    * it is gone), up to `maxAttempts`; then it fails with 408 or 503.
    */
-  private transient(inst: LiveInstance, q: QueueRow, r: RecipientRow, attempt: number, err: TransientSendError, options: RunOptions): void {
-    if (err.uncertain && options.onUncertain === 'skip') return this.uncertain(inst, q, r, `delivery uncertain (${err.message}); not sent again`);
+  private transient(inst: LiveInstance, q: QueueRow, r: RecipientRow, attempt: number, err: TransientSendError, options: RunOptions): boolean {
+    if (err.uncertain && options.onUncertain === 'skip') {
+      this.uncertain(inst, q, r, `delivery uncertain (${err.message}); not sent again`);
+      return false;
+    }
     if (attempt < this.options.maxAttempts) {
       this.logger.warn({ err, queueId: q.id, position: r.position, attempt }, 'send not confirmed; will retry with the same ID');
-      return;
+      return true;
     }
     const [status, error] = err.reason === 'timeout' ? [408, 'Request Timeout'] : [503, 'Service Unavailable'];
     const e = { number: r.number, jid: r.jid ?? undefined, status, error, message: `${err.message}; gave up after ${attempt} attempts` };
     this.settle(inst, q, r, 'failed', { error: `${err.message} (${attempt} attempts)` }, () => this.events.failed(q, e));
+    return false;
   }
 
   private uncertain(inst: LiveInstance, q: QueueRow, r: RecipientRow, why: string): void {
@@ -276,22 +358,21 @@ export class QueueRunner {
     this.settle(inst, q, r, 'unknown', { error: why }, () => this.events.failed(q, e));
   }
 
-  /** A group the account cannot write to fails its recipient with the hub's refusal (404 unknown, 403 not in it); true when it did. */
-  private async refusedGroup(inst: LiveInstance, q: QueueRow, r: RecipientRow): Promise<boolean> {
+  /** A group the account cannot write to fails its recipient with the hub's refusal (404 unknown, 403 not in it): that settle, to apply. */
+  private async refusedGroup(inst: LiveInstance, q: QueueRow, r: RecipientRow): Promise<(() => void) | undefined> {
     const sock = inst.session.socket;
     const jid = toJid(r.number);
-    if (!sock || !this.options.checkGroup) return false;
+    if (!sock || !this.options.checkGroup) return undefined;
     try {
       await this.options.checkGroup(inst.row.name, sock, jid);
       this.storage.queues.updateRecipient(q.id, r.position, { jid });
-      return false;
+      return undefined;
     } catch (err) {
       const body = toErrorBody(err);
       // WhatsApp not answering is transient: the turn is taken again, as for any other recipient.
       if (body.status >= 500) throw err;
       const e = { number: r.number, jid, ...body };
-      this.settle(inst, q, r, 'failed', { error: body.message }, () => this.events.failed(q, e));
-      return true;
+      return () => this.settle(inst, q, r, 'failed', { error: body.message }, () => this.events.failed(q, e));
     }
   }
 

@@ -13,8 +13,8 @@ export interface ReactionTarget {
 }
 
 /**
- * `rejectCalls`: each live offer is rejected, then reported as a `call` with status
- * `reject`, then the caller gets `rejectMessage`. An offer that waited in WhatsApp's
+ * `rejectCalls`: each live offer is rejected, group calls too, then reported as a `call` with
+ * status `reject` (unless ignoreGroups keeps a group call out), then the caller gets `rejectMessage`. An offer that waited in WhatsApp's
  * offline queue is not rejected: that call ended long ago and the caller would get a
  * text about a call they no longer make.
  */

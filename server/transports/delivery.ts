@@ -4,19 +4,33 @@ import { assertMayUse, mayReceive, type CurrentId } from '../auth/principal.js';
 import { Errors, toErrorBody } from '../errors.js';
 import type { EventSink, EventSource } from '../events/event-pipeline.js';
 import type { InstanceRegistry } from '../instances/instance-registry.js';
-import type { ClientBudget, ClientPort, SocketTransport } from './client-port.js';
-import { replayThenJoin, subscriptionTarget, type ReplayResult } from './replay.js';
+import { WS_TRY_AGAIN_LATER, type ClientBudget, type ClientPort, type SocketTransport } from './client-port.js';
+import { REPLAY_PAGE, replayThenJoin, subscriptionTarget, type ReplayResult } from './replay.js';
 
 /** What `subscribe` acknowledges. */
 export type SubscribeData = { instance: string; state: string } & ReplayResult;
 
 interface Client {
-  following: Set<InstanceId>;
+  /** The instances it follows, each with the last seq it has: an envelope at or below it is not sent again. */
+  following: Map<InstanceId, number>;
   replaying: boolean;
+}
+
+/** Envelopes committed on other nodes of a cluster (server/cluster/event-relay.ts). */
+export interface RemoteEvents {
+  /** Resolves once envelopes of the instance committed on any node reach this node's sink. */
+  follow(instance: InstanceId): Promise<void>;
 }
 
 /** WebSocket close code for a token whose instance was deleted (4000–4999 are the application's). */
 const WS_UNAUTHORIZED = 4401;
+
+/** Why a client is closed when envelopes from another node may have been missed; it loses nothing by resubscribing. */
+const RELAY_INTERRUPTED = {
+  status: 503,
+  error: 'Service Unavailable',
+  message: 'events from another node were interrupted; resubscribe with after=<last seq>'
+};
 
 /**
  * Live events and replays for every socket of both socket transports: who
@@ -34,19 +48,20 @@ export class Delivery {
   constructor(
     private readonly storage: Storage,
     private readonly registry: InstanceRegistry,
-    readonly budget: ClientBudget
+    readonly budget: ClientBudget,
+    private readonly remote?: RemoteEvents
   ) {
     this.currentId = name => registry.idOf(name);
   }
 
   attach(port: ClientPort): void {
-    this.clients.set(port, { following: new Set(), replaying: false });
+    this.clients.set(port, { following: new Map(), replaying: false });
   }
 
   detach(port: ClientPort): void {
     const client = this.clients.get(port);
     if (!client) return;
-    for (const id of client.following) this.followers.get(id)?.delete(port);
+    for (const id of client.following.keys()) this.followers.get(id)?.delete(port);
     this.clients.delete(port);
   }
 
@@ -62,10 +77,19 @@ export class Delivery {
     const id = inst.row.id;
     const state = inst.session.state;
     const lastSeq = () => this.registry.lastSeq(inst);
+    // Before anything is read from the store: an envelope committed on another node after that read must reach this one.
+    if (this.remote) {
+      client.replaying = true;
+      try {
+        await this.remote.follow(id);
+      } finally {
+        client.replaying = false;
+      }
+    }
     const join = (result: ReplayResult) => {
       reply({ instance: args.instance, state, ...result });
       if (port.closed) return;
-      client.following.add(id);
+      client.following.set(id, result.lastSeq);
       let set = this.followers.get(id);
       if (!set) this.followers.set(id, (set = new Set()));
       set.add(port);
@@ -100,6 +124,17 @@ export class Delivery {
     this.unfollow(port, inst.row.id);
   }
 
+  /**
+   * Envelopes from other nodes may have been missed (the relay's connection
+   * dropped): every client that follows an instance this node does not run is
+   * closed, and resubscribing with `after` replays what it missed from the store.
+   */
+  interrupt(runsHere: (id: InstanceId) => boolean): void {
+    for (const [port, client] of [...this.clients]) {
+      if ([...client.following.keys()].some(id => !runsHere(id))) port.close(RELAY_INTERRUPTED, WS_TRY_AGAIN_LATER);
+    }
+  }
+
   /** Closes every socket an instance's token opened, once the instance is deleted. */
   revoke(id: InstanceId): void {
     const reason = toErrorBody(new Errors.tokenRevoked());
@@ -118,13 +153,42 @@ export class Delivery {
     if (!ports?.size) return;
     const bytes = Buffer.byteLength(raw);
     for (const port of ports) {
+      const client = this.clients.get(port);
+      const had = client?.following.get(source.id);
+      // Relayed envelopes can overlap what the client got by replay or arrive twice around a move between nodes.
+      if (had !== undefined && envelope.seq <= had) continue;
       if (!mayReceive(this.currentId, port.principal, source.id)) this.unfollow(port, source.id);
-      else if (this.budget.admit(port, bytes)) this.write(port, raw, envelope);
+      else {
+        // A relayed envelope can be missing: a node killed between its commit and its publish. The store has it.
+        if (had !== undefined && envelope.seq > had + 1 && !this.fill(port, source.id, had, envelope.seq)) continue;
+        if (!this.budget.admit(port, bytes)) continue;
+        client?.following.set(source.id, envelope.seq);
+        this.write(port, raw, envelope);
+      }
     }
   }
 
+  /**
+   * Writes the stored envelopes between `had` and `next` to a client that did not
+   * get them live; false when it was closed instead (too slow, or too many to
+   * catch up here: resubscribing with `after` replays them page by page).
+   */
+  private fill(port: ClientPort, id: InstanceId, had: number, next: number): boolean {
+    if (next - had - 1 > REPLAY_PAGE) {
+      port.close(RELAY_INTERRUPTED, WS_TRY_AGAIN_LATER);
+      return false;
+    }
+    for (const row of this.storage.events.after(id, had, next - had - 1)) {
+      if (row.seq >= next) break;
+      if (!this.budget.admit(port, Buffer.byteLength(row.payload))) return false;
+      this.clients.get(port)?.following.set(id, row.seq);
+      this.write(port, row.payload);
+    }
+    return !port.closed;
+  }
+
   /** One socket that fails to write must not cost the others this event: it is closed instead (1011: internal error). */
-  private write(port: ClientPort, raw: string, envelope: EventEnvelope): void {
+  private write(port: ClientPort, raw: string, envelope?: EventEnvelope): void {
     try {
       port.write(raw, envelope);
     } catch (err) {

@@ -7,7 +7,7 @@ import type { CommandLayer } from '../commands/command-layer.js';
 import { Errors, toErrorBody } from '../errors.js';
 import type { Authenticator } from './authenticate.js';
 import type { Delivery } from './delivery.js';
-import { socketIoPort } from './socketio-port.js';
+import { PacketEncoder, socketIoPort } from './socketio-port.js';
 
 export interface SocketIoDeps {
   authenticate: Authenticator;
@@ -38,6 +38,7 @@ export function attachSocketIo(server: HttpServer, deps: SocketIoDeps) {
     pingTimeout: 20_000
   });
   const { budget } = deps.delivery;
+  const encoder = new PacketEncoder();
 
   io.use((socket, next) => {
     const principal = deps.authenticate((socket.handshake.auth as { token?: unknown } | undefined)?.token);
@@ -51,7 +52,7 @@ export function attachSocketIo(server: HttpServer, deps: SocketIoDeps) {
   });
 
   io.on('connection', (socket: Socket) => {
-    const port = socketIoPort(socket, socket.data.principal as Principal);
+    const port = socketIoPort(socket, socket.data.principal as Principal, encoder);
     deps.delivery.attach(port);
     socket.on('disconnect', () => deps.delivery.detach(port));
     const answer = (ack: unknown, body: Ack) => {

@@ -31,6 +31,8 @@ export class WebhookManager {
   private readonly byInstance = new Map<InstanceId, Set<WebhookWorker>>();
   private readonly globalKnown = new Set<InstanceId>();
   private global?: GlobalWebhook;
+  /** In a cluster, whether this node runs the instance: only the owner delivers its webhooks. */
+  private runsHere: (id: InstanceId) => boolean = () => true;
 
   constructor(
     private readonly storage: Storage,
@@ -43,6 +45,7 @@ export class WebhookManager {
   readonly sink: EventSink = {
     name: 'webhooks',
     publish: (source, envelope) => {
+      if (!this.runsHere(source.id)) return;
       if (this.global && !this.globalKnown.has(source.id)) this.ensureGlobal(source.id, envelope.seq - 1);
       for (const worker of this.byInstance.get(source.id) ?? []) worker.wake();
     }
@@ -57,11 +60,30 @@ export class WebhookManager {
     if (global) {
       const secret = global.secret ?? this.storedGlobalSecret();
       this.global = { url: global.url, secret, events: global.events };
-      for (const instance of this.storage.instances.list()) this.ensureGlobal(instance.id, this.storage.events.lastSeq(instance.id));
+      for (const instance of this.storage.instances.list()) if (this.runsHere(instance.id)) this.ensureGlobal(instance.id, this.storage.events.lastSeq(instance.id));
     } else {
       for (const row of this.storage.webhooks.listAll()) if (row.global) this.storage.webhooks.delete(row.id);
     }
-    for (const row of this.storage.webhooks.listAll()) this.workerFor(row).wake();
+    for (const row of this.storage.webhooks.listAll()) if (this.runsHere(row.instance_id)) this.workerFor(row).wake();
+  }
+
+  /** In a cluster: workers run only for the instances this node holds (`adopt`, `disown`). */
+  placeWith(runsHere: (id: InstanceId) => boolean): void {
+    this.runsHere = runsHere;
+  }
+
+  /** This node holds the instance now: its webhooks resume after their stored cursors. */
+  adopt(instanceId: InstanceId): void {
+    if (this.global) this.ensureGlobal(instanceId, this.storage.events.lastSeq(instanceId));
+    for (const row of this.storage.webhooks.listByInstance(instanceId)) this.workerFor(row).wake();
+  }
+
+  /** This node no longer holds the instance: its workers stop (the next owner resumes from their cursors). */
+  async disown(instanceId: InstanceId): Promise<void> {
+    const workers = [...(this.byInstance.get(instanceId) ?? [])];
+    this.byInstance.delete(instanceId);
+    for (const worker of workers) this.workers.delete(worker.id);
+    await Promise.all(workers.map(w => w.close()));
   }
 
   async close(): Promise<void> {
@@ -94,7 +116,7 @@ export class WebhookManager {
         ...(args.secret ? { secret: args.secret } : {})
       });
       row = this.storage.webhooks.get(existing.id)!;
-      this.workerFor(row).reset();
+      if (this.runsHere(row.instance_id)) this.workerFor(row).reset();
     } else {
       if (this.storage.webhooks.listByInstance(instanceId).filter(w => !w.global).length >= MAX_PER_INSTANCE) {
         throw new Errors.badRequest(`an instance has at most ${MAX_PER_INSTANCE} webhooks`);
@@ -109,7 +131,7 @@ export class WebhookManager {
         // A new webhook receives what happens from now on; redeliver reaches back.
         cursor: this.storage.events.lastSeq(instanceId)
       });
-      this.workerFor(row).wake();
+      if (this.runsHere(row.instance_id)) this.workerFor(row).wake();
     }
     const { global: _global, lastError: _lastError, lastDeliveredSeq: _seq, pending: _pending, ...webhook } = this.info(row);
     return { webhook, secret: row.secret };
@@ -150,7 +172,7 @@ export class WebhookManager {
     const last = this.storage.events.lastSeq(instanceId);
     if (fromSeq > last) throw new Errors.badRequest(`fromSeq ${fromSeq} is after the last event (${last})`);
     this.storage.webhooks.rewind(id, fromSeq);
-    this.workerFor(row).reset();
+    if (this.runsHere(row.instance_id)) this.workerFor(row).reset();
     return this.info(this.storage.webhooks.get(id)!);
   }
 

@@ -66,7 +66,8 @@ const samples: [string, unknown][] = [
   ['deleted.queue', { action: 'delete', queue: { ...queue, progress: 95 } }],
   // EVENTS.md "Events beyond the map".
   ['call', { id: '7D5B0C1A2E', from: '123@s.whatsapp.net', status: 'offer', isVideo: false, isGroup: false }],
-  ['call', { id: '7D5B0C1A2E', from: '123@s.whatsapp.net', lid: '1234567890@lid', status: 'reject', isVideo: true, isGroup: false }]
+  ['call', { id: '7D5B0C1A2E', from: '123@s.whatsapp.net', lid: '1234567890@lid', status: 'reject', isVideo: true, isGroup: false }],
+  ['call', { id: '7D5B0C1A2F', from: '123@s.whatsapp.net', status: 'offer', isVideo: false, isGroup: true, groupJid: '120363000000000001@g.us' }]
 ];
 
 test('the map covers every canonical event of EVENTS.md and the calls beyond it, and nothing else', () => {

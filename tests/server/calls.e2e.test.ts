@@ -76,3 +76,40 @@ test('rejectMessage null rejects without a text; the settings are what settings.
   await io.waitFor('call', e => e.data.id === second && e.data.status === 'reject');
   expect(texts()).toBe(before);
 });
+
+describe('group calls', () => {
+  let group: string;
+  beforeAll(async () => {
+    ({ id: group } = await sim.createGroup(PHONE, { subject: 'Call group', participants: [ANA, BRUNO], by: ANA }));
+    await io.waitFor('groups.upsert', e => e.data.some((g: { id: string }) => g.id === group));
+  });
+
+  test('a group call is a `call` offer with isGroup and the group JID; rejectCalls rejects it like any call', async () => {
+    expect((await settings({ rejectCalls: true, ignoreGroups: false })).status).toBe(200);
+    const { callId } = await sim.call(PHONE, ANA, true, group);
+    const offer = await io.waitFor('call', e => e.data.id === callId);
+    expect(validateEvent(offer)).toEqual({ ok: true });
+    expect(offer.data).toEqual({ id: callId, from: `${ANA}@s.whatsapp.net`, status: 'offer', isVideo: true, isGroup: true, groupJid: group });
+    const rejected = await io.waitFor('call', e => e.data.id === callId && e.data.status === 'reject');
+    expect(rejected.data).toMatchObject({ isGroup: true, groupJid: group });
+    expect(sim.calls(PHONE).find(c => c.id === callId)).toMatchObject({ group, rejectedAt: expect.any(Number) });
+  });
+
+  test('with ignoreGroups a group call is no event, and is still rejected; a call to the account alone is still an event', async () => {
+    expect((await settings({ ignoreGroups: true })).json).toMatchObject({ ignoreGroups: true, rejectCalls: true });
+    const { callId: groupCall } = await sim.call(PHONE, BRUNO, false, group);
+    await waitUntil(() => sim.calls(PHONE).find(c => c.id === groupCall)?.rejectedAt !== null, 10_000);
+    // Calls are handled in order: once the next call's offer is out, the group call's turn has passed.
+    const { callId: direct } = await sim.call(PHONE, ANA, false);
+    await io.waitFor('call', e => e.data.id === direct && e.data.status === 'reject');
+    expect(io.of('call').filter(e => e.data.id === groupCall)).toEqual([]);
+
+    // With rejectCalls off, an ignored group call is left ringing, and still no event.
+    expect((await settings({ rejectCalls: false })).status).toBe(200);
+    const { callId: ringing } = await sim.call(PHONE, ANA, false, group);
+    const { callId: next } = await sim.call(PHONE, ANA, false);
+    await io.waitFor('call', e => e.data.id === next);
+    expect(io.of('call').filter(e => e.data.id === ringing)).toEqual([]);
+    expect(sim.calls(PHONE).find(c => c.id === ringing)?.rejectedAt).toBeNull();
+  });
+});

@@ -105,8 +105,12 @@ describe('sending', () => {
     expect(out.media).toMatchObject({ type: s.mediatype, mimetype: s.mimetype, fileLength: s.bytes.length, sha256: sha256(s.bytes), ...optional(s) });
     // The own send is stored like a received one: listed with body.media, its bytes served.
     await waitUntil(() => hub.app.hub.media.storage.media.get(hub.app.hub.registry.get(NAME).row.id, res.json.key.id)?.stored_at != null, 10_000);
-    const page = await hub.request('POST', `/chat/findMessages/${NAME}`, { chat: ANA, limit: 5 }, token);
-    const listed = page.json.messages.find((m: any) => m.header.messageId === res.json.key.id);
+    // The reply comes when the stanza is written; Baileys stores its own copy of the send just after.
+    let listed: any;
+    for (const end = Date.now() + 10_000; !listed && Date.now() < end; await new Promise(r => setTimeout(r, 50))) {
+      const page = await hub.request('POST', `/chat/findMessages/${NAME}`, { chat: ANA, limit: 5 }, token);
+      listed = page.json.messages.find((m: any) => m.header.messageId === res.json.key.id);
+    }
     expect(listed.body.media).toEqual(res.json.media);
     const got = await download(res.json.media.url);
     expect(got.status).toBe(200);

@@ -62,3 +62,20 @@ test('a call to an unknown contact or with a bad body is a 400 or 404 in the err
   expect(await post(`/accounts/${ME}/call`, { from: ANA, isVideo: 'yes' })).toMatchObject({ status: 400 });
   expect(await post(`/accounts/${ME}/call`, { from: '5521910000099' })).toMatchObject({ status: 404, json: { status: 404, error: 'Not Found' } });
 });
+
+test('a group call names its group in the offer: Baileys emits isGroup and the group JID, and the call is recorded with it', async () => {
+  const { id: group } = await sim.createGroup(ME, { subject: 'Calls', participants: [ANA], by: ANA });
+  const res = await post(`/accounts/${ME}/call`, { from: ANA, isVideo: true, group });
+  expect(res.status).toBe(200);
+  const callId: string = res.json.callId;
+  const [call] = await client.waitFor('call', calls => calls.some(c => c.id === callId));
+  expect(call).toMatchObject({ id: callId, from: `${ANA}@s.whatsapp.net`, status: 'offer', isVideo: true, isGroup: true, groupJid: group });
+  expect(sim.calls(ME).find(c => c.id === callId)).toMatchObject({ group, rejectedAt: null });
+  // A 1:1 call is recorded without one.
+  const { callId: direct } = await sim.call(ME, ANA, false);
+  expect(sim.calls(ME).find(c => c.id === direct)?.group).toBeNull();
+
+  // Only a member can call a group; an unknown group is a 404.
+  expect(await post(`/accounts/${ME}/call`, { from: BRUNO, group })).toMatchObject({ status: 403, json: { status: 403 } });
+  expect(await post(`/accounts/${ME}/call`, { from: ANA, group: '120363000000000000@g.us' })).toMatchObject({ status: 404, json: { status: 404 } });
+});
