@@ -111,7 +111,7 @@ for (const n of LEVELS) {
       baseline: quantile(bare, q),
       goal: n === 200 && label === 'p99' ? { atMost: 50 } : null,
       ...(n === 200 && label === 'p99'
-        ? { note: 'wahub: from the request to the simulator to the envelope in each subscriber (Signal decrypt, store, emit); baseline: a raw Socket.IO room emitting the same envelope' }
+        ? { note: 'wahub: from the request to the simulator to the envelope in each subscriber (Signal decrypt, store, emit); baseline: a raw Socket.IO room emitting the same envelope; the subscribers of both in a child process' }
         : {})
     });
   }
