@@ -34,6 +34,7 @@ export class EventRelay {
   ) {
     // Every drop of the subscriber connection may lose messages (node-redis resubscribes on its own once back).
     sub.on('error', () => this.gap());
+    sub.on('reconnecting', () => this.gap());
     sub.on('end', () => this.gap());
   }
 

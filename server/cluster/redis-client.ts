@@ -9,10 +9,11 @@ export type Redis = RedisClientType;
  * forever: leases are judged by the local clock (placement-manager.ts), so a node
  * cut off from Redis steps down on time whether or not its commands come back.
  */
-export async function connectRedis(url: string, log: Logger, role: string): Promise<Redis> {
+export async function connectRedis(url: string, log: Logger, role: string, node?: string): Promise<Redis> {
   const client = createClient({
     url,
-    name: `wahub-${role}`,
+    // CLIENT LIST names each node's connections.
+    name: node ? `wahub-${role}-${node}` : `wahub-${role}`,
     socket: { reconnectStrategy: retries => Math.min(50 * 2 ** retries, 2000), connectTimeout: 5000 }
   }) as unknown as Redis;
   // Without a listener an 'error' would end the process; reconnects are the client's job.

@@ -68,9 +68,9 @@ export default fp(
     }
     const log = (app.log as unknown as Logger).child({ component: 'cluster' });
     const nodeId = config.NODE_ID ?? hostname();
-    const redis = await connectRedis(config.REDIS_URL, log, 'commands');
+    const redis = await connectRedis(config.REDIS_URL, log, 'commands', nodeId);
     // Subscriptions take a connection of their own (RESP2 allows nothing else on it).
-    const sub = await connectRedis(config.REDIS_URL, log, 'events');
+    const sub = await connectRedis(config.REDIS_URL, log, 'events', nodeId);
     const { registry, webhooks, pipeline, commands } = app.hub;
     const relay = new EventRelay(redis, sub, nodeId, log);
     let placement: PlacementManager | undefined;

@@ -25,11 +25,11 @@ export interface RemoteEvents {
 /** WebSocket close code for a token whose instance was deleted (4000–4999 are the application's). */
 const WS_UNAUTHORIZED = 4401;
 
-/** Why a client is closed when envelopes from another node may have been missed; it loses nothing by resubscribing. */
+/** Why a client is closed when envelopes from another node may have been missed; it loses nothing by resubscribing. Fits a WebSocket close reason (123 bytes). */
 const RELAY_INTERRUPTED = {
   status: 503,
   error: 'Service Unavailable',
-  message: 'events from another node were interrupted; resubscribe with after=<last seq>'
+  message: 'relayed events were cut; resubscribe with after=<last seq>'
 };
 
 /**
@@ -131,7 +131,13 @@ export class Delivery {
    */
   interrupt(runsHere: (id: InstanceId) => boolean): void {
     for (const [port, client] of [...this.clients]) {
-      if ([...client.following.keys()].some(id => !runsHere(id))) port.close(RELAY_INTERRUPTED, WS_TRY_AGAIN_LATER);
+      if (![...client.following.keys()].some(id => !runsHere(id))) continue;
+      // One client that fails to close (its socket already gone) must not keep the others open.
+      try {
+        port.close(RELAY_INTERRUPTED, WS_TRY_AGAIN_LATER);
+      } catch {
+        continue;
+      }
     }
   }
 

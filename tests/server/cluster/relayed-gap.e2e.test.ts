@@ -59,5 +59,5 @@ test('a gap too long to fill here closes the client with a reason to resubscribe
   const stored = storeUnpublished('long-gap', 250);
   const inst = hub.app.hub.registry.get('long-gap');
   hub.app.delivery.sink.publish({ id: inst.row.id, ref: hub.app.hub.registry.ref(inst) }, stored.at(-1)!.envelope, stored.at(-1)!.payload);
-  expect(await told).toMatchObject({ status: 503, message: 'events from another node were interrupted; resubscribe with after=<last seq>' });
+  expect(await told).toMatchObject({ status: 503, message: 'relayed events were cut; resubscribe with after=<last seq>' });
 });
