@@ -159,6 +159,8 @@ export class Delivery {
     if (!ports?.size) return;
     const bytes = Buffer.byteLength(raw);
     for (const port of ports) {
+      // A client closed as too slow stays a follower until its socket is gone: nothing more is read or written for it.
+      if (port.closed) continue;
       const client = this.clients.get(port);
       const had = client?.following.get(source.id);
       // Relayed envelopes can overlap what the client got by replay or arrive twice around a move between nodes.
