@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { jidNormalizedUser, type BaileysEventMap } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
+import PQueue from 'p-queue';
 import QRCode from 'qrcode';
 import { DEFAULT_SETTINGS, type InstanceRef, type InstanceSettings, type PendingEvent } from '../../protocol/index.js';
 import type { InstanceId, InstanceRow, SqliteAuthState, Storage, StoreProblem } from '../../storage/index.js';
@@ -89,7 +90,19 @@ export interface RegistryOptions {
   observer?: HubObserver;
   /** The WhatsApp Web version new connections announce; Baileys' pinned one when absent. */
   versions?: WaVersionSource;
+  /** How many instances a restore logs in at a time (default `RESTORE_CONCURRENCY`). */
+  restoreConcurrency?: number;
 }
+
+/**
+ * Logins a restore runs at once. Each login is CPU on both ends (the noise handshake,
+ * Signal keys) and a few round trips; hundreds started together all progress together,
+ * so none opens until nearly all have, and the slowest reach Baileys' 20 s connect
+ * timeout and start over. A few at a time open one after the other instead.
+ */
+export const RESTORE_CONCURRENCY = 16;
+/** A login that neither opens nor fails within this long gives its turn to the next one (it goes on). */
+const RESTORE_TURN_MS = 20_000;
 
 /**
  * Every instance of the hub: creation, lookup, the lifecycle of their sessions,
@@ -102,8 +115,10 @@ export class InstanceRegistry {
   /** Unset on a single node: it runs every instance. */
   private ownership?: Ownership;
   private syncedOnMiss = 0;
+  private readonly restoring: PQueue;
 
   constructor(private readonly opts: RegistryOptions) {
+    this.restoring = new PQueue({ concurrency: opts.restoreConcurrency ?? RESTORE_CONCURRENCY });
     for (const row of opts.storage.instances.list()) this.live.set(row.name, this.materialize(row));
     opts.store.listen({ down: problem => this.suspendAll(problem), up: () => this.resumeAll() });
   }
@@ -291,14 +306,32 @@ export class InstanceRegistry {
       if (inst.auth.hasAccount()) {
         // Not acknowledging anything while the store is down; they connect when it is back.
         if (problem) inst.suspended = problem;
-        else inst.session.start();
+        else this.restoreInTurn(inst);
         n++;
       }
     }
     return n;
   }
 
+  /**
+   * Opens the session when a turn is free, and holds the turn until it opens, fails or
+   * shows a QR. Meanwhile it counts as active, so a stop, a logout or a store outage
+   * before its turn cancels it, and a `connect` opens it at once.
+   */
+  private restoreInTurn(inst: LiveInstance): void {
+    const session = inst.session;
+    session.hold();
+    void this.restoring.add(async () => {
+      if (!session.active || inst.suspended || inst.session !== session) return;
+      session.start();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([session.settled(), new Promise<void>(resolve => (timer = setTimeout(resolve, RESTORE_TURN_MS)))]);
+      clearTimeout(timer);
+    });
+  }
+
   async closeAll(): Promise<void> {
+    this.restoring.clear();
     for (const inst of this.live.values()) inst.session.stop();
     await Promise.all([...this.live.values()].map(i => i.chain));
   }

@@ -102,6 +102,7 @@ export class InstanceSession {
   private announced?: [number, number, number];
   /** Stops the current socket's key writes from reaching the store (see `open`). */
   private retire: () => void = () => undefined;
+  private settleWaiters: (() => void)[] = [];
 
   constructor(private readonly opts: SessionOptions) {}
 
@@ -135,6 +136,21 @@ export class InstanceSession {
     if (this.sock && (this.current === 'connecting' || this.current === 'qr' || this.current === 'open')) return;
     this.qrShown = 0;
     this.open();
+  }
+
+  /**
+   * Means to be connected from now on, but opens only at the next `start` (a restore
+   * waiting for its turn); a `stop` before then cancels it.
+   */
+  hold(): void {
+    this.stopped = false;
+    clearTimeout(this.retryTimer);
+  }
+
+  /** Resolves once the session is in a state other than `connecting` (at once if it is). */
+  settled(): Promise<void> {
+    if (this.current !== 'connecting') return Promise.resolve();
+    return new Promise(resolve => this.settleWaiters.push(resolve));
   }
 
   /** True from `start` until `stop` or a logout: the session means to be connected. */
@@ -367,5 +383,6 @@ export class InstanceSession {
     }
     this.current = to;
     this.opts.hooks.onState(to, statusReason, extra);
+    if (to !== 'connecting' && this.settleWaiters.length) for (const resolve of this.settleWaiters.splice(0)) resolve();
   }
 }

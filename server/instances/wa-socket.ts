@@ -2,6 +2,7 @@ import makeWASocket, { proto as waProto, WA_CERT_DETAILS, type AuthenticationSta
 import type { Logger } from 'pino';
 import type { ProxyAgents } from './proxy-agent.js';
 import { UploadCache } from '../media/upload-cache.js';
+import { cacheCertificateChecks } from './certificate-check-cache.js';
 
 export interface WaSocketOptions {
   auth: AuthenticationState;
@@ -56,6 +57,7 @@ export function applyRootPublicKey(hex: string | undefined): void {
 
 /** The only place the hub calls `makeWASocket`. */
 export function createWaSocket(opts: WaSocketOptions): WASocket {
+  cacheCertificateChecks();
   return makeWASocket({
     auth: opts.auth,
     logger: opts.logger,
