@@ -38,6 +38,8 @@ export class SimAccount {
   link?: ClientLink;
   /** While true, inbound stanzas wait for the next login instead of going out live. */
   offline = false;
+  /** Until this time (ms since the epoch) every login of the account is dropped, as on a network that is down. */
+  unreachableUntil = 0;
   readonly outbox: OutboxEntry[] = [];
   /** Groups the account is or was in, by the user part of their JID. */
   readonly groups = new Map<string, SimGroup>();

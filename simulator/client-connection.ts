@@ -392,6 +392,11 @@ export class ClientConnection implements ClientLink {
       this.close({ tag: 'failure', attrs: { reason: '401', location: 'sim' } });
       return;
     }
+    if (account.unreachableUntil > Date.now()) {
+      this.log.info({ phone }, 'account unreachable; dropping its login');
+      this.drop();
+      return;
+    }
     // A second login of the same device replaces the first, as on WhatsApp (440).
     account.link?.close({ tag: 'stream:error', attrs: {}, content: [{ tag: 'conflict', attrs: { type: 'replaced' } }] });
     this.account = account;

@@ -292,10 +292,13 @@ export function buildControlApi(sim: WhatsAppSimulator): FastifyInstance {
     {
       schema: {
         params: PhoneParams,
-        body: Type.Object({ reason: Type.Union(['logout', 'replaced', 'restart', 'drop'].map(r => Type.Literal(r))) })
+        body: Type.Object({
+          reason: Type.Union(['logout', 'replaced', 'restart', 'drop'].map(r => Type.Literal(r))),
+          unreachableMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000 }))
+        })
       }
     },
-    async req => sim.kick(req.params.phone, req.body.reason as Parameters<WhatsAppSimulator['kick']>[1])
+    async req => sim.kick(req.params.phone, req.body.reason as Parameters<WhatsAppSimulator['kick']>[1], { unreachableMs: req.body.unreachableMs })
   );
   app.post('/accounts/:phone/offline', { schema: { params: PhoneParams, body: Type.Object({ offline: Type.Boolean() }) } }, async req => {
     sim.setOffline(req.params.phone, req.body.offline);

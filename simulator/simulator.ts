@@ -419,9 +419,14 @@ export class WhatsAppSimulator {
     await account.deliver(contactReceipt(sent?.to ?? contact.pnJid, messageIds, 'read'));
   }
 
-  /** Ends the client's session as WhatsApp would: logout 401, replaced 440, restart 515, or a dropped socket. */
-  kick(phone: Phone, reason: KickReason): { kicked: boolean } {
+  /**
+   * Ends the client's session as WhatsApp would: logout 401, replaced 440, restart 515, or a
+   * dropped socket; a drop with `unreachableMs` also drops every login for that long, so the
+   * client stays away for a while as after a network outage instead of reconnecting at once.
+   */
+  kick(phone: Phone, reason: KickReason, opts: { unreachableMs?: number } = {}): { kicked: boolean } {
     const account = this.account(phone);
+    if (reason === 'drop' && opts.unreachableMs) account.unreachableUntil = Date.now() + opts.unreachableMs;
     const link = account.link;
     if (reason === 'logout') account.unlink();
     if (!link) return { kicked: false };

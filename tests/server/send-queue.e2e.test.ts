@@ -131,7 +131,8 @@ test('the instance is dropped mid-queue: the queue waits (paused.queue with a re
   const numbers = nums(30, 6);
   const { queueId } = (await io.emit('queue.create', { instance: 'bulk', numbers, message: { text: 'dropped run' }, options: { minDelayMs: 150, maxDelayMs: 150 } })).data;
   await io.waitFor('send.message:PROCESSING', e => e.data.queue.queueId === queueId, 20_000);
-  sim.kick(PHONE, 'drop');
+  // Away for longer than the 150 ms between sends: a reconnect at once would never leave the queue without a socket.
+  sim.kick(PHONE, 'drop', { unreachableMs: 2_000 });
   const wait = await io.waitFor('paused.queue', e => e.data.queue.queueId === queueId, 20_000);
   expect(wait.data.reason).toBe('instance not connected');
   // Held by the hub, it goes on by itself and says so, with what it waited for.
