@@ -2,7 +2,7 @@ import { createClient } from 'redis';
 import type { EventEnvelope } from '../../../protocol/index.js';
 import type { WhatsAppSimulator } from '../../../simulator/simulator.js';
 import { ADMIN_KEY, EventClient, hubClient } from '../../helpers/hub.js';
-import { sharedPostgres } from '../../helpers/postgres.js';
+import { clusterStatus, holdersOf, sharedStore, untilEveryNodeSeesAll } from '../../helpers/cluster.js';
 import { spawnHub, type Spawned } from '../../helpers/processes.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
 import { startSimulator } from '../../helpers/simulator.js';
@@ -22,7 +22,7 @@ describe.each(['sqlite', 'postgres'] as const)('nodes on %s', store => {
 
   const urlOf = (node: string) => hubs.get(node)!.vars.WAHUB_URL!;
   const api = (node: string) => hubClient(urlOf(node));
-  const status = async (node: string) => (await api(node).request('GET', '/cluster')).json as { node: string; nodes: { id: string }[]; held: { name: string }[] };
+  const status = (node: string) => clusterStatus(hubs.get(node)!);
 
   beforeAll(async () => {
     redis = await startRedis();
@@ -30,7 +30,7 @@ describe.each(['sqlite', 'postgres'] as const)('nodes on %s', store => {
     sim.createAccount({ phone: PHONE, contacts: [{ phone: CONTACT, pushName: 'Lia' }], history: { chats: [] } });
     dir = tempDir('wahub-cluster-');
     // Nodes share one store: a PostgreSQL database, or on one machine one SQLite file (WAL, with a busy timeout).
-    const database: Record<string, string> = store === 'postgres' ? { DATABASE_URL: await (await sharedPostgres()).createDatabase() } : {};
+    const database = await sharedStore(store);
     for (const node of NODES) {
       hubs.set(node, await spawnHub(dir.path, sim, ADMIN_KEY, { REDIS_URL: redis.url, NODE_ID: node, LEASE_TTL_MS: '3000', RATE_LIMIT_PER_SECOND: '0', ...database }));
     }
@@ -44,13 +44,12 @@ describe.each(['sqlite', 'postgres'] as const)('nodes on %s', store => {
   });
 
   test('a client on one node receives the events of an instance another node owns; SIGKILL of the owner opens it on another node', async () => {
-    for (const node of NODES) await until(`${node} to see every node`, async () => (await status(node)).nodes.length === NODES.length);
+    await untilEveryNodeSeesAll(hubs);
     const created = await api('node-a').request('POST', '/instance/create', { instanceName: 'moving' });
     expect(created.status).toBe(201);
     const token = created.json.token as string;
     const ownerNow = async () => {
-      const holders = [];
-      for (const node of hubs.keys()) if ((await status(node)).held.some(h => h.name === 'moving')) holders.push(node);
+      const holders = await holdersOf(hubs, 'moving');
       return holders.length === 1 ? holders[0] : undefined;
     };
     const owner = await until('one node to hold the instance', ownerNow);

@@ -1,6 +1,6 @@
 import type { WhatsAppSimulator } from '../../../simulator/simulator.js';
 import { ADMIN_KEY, EventClient, hubClient } from '../../helpers/hub.js';
-import { sharedPostgres } from '../../helpers/postgres.js';
+import { clusterStatus, holdersOf, sharedStore, untilEveryNodeSeesAll } from '../../helpers/cluster.js';
 import { spawnHub, type Spawned } from '../../helpers/processes.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
 import { startSimulator } from '../../helpers/simulator.js';
@@ -20,12 +20,12 @@ describe.each(['sqlite', 'postgres'] as const)('nodes on %s', store => {
   const closers: (() => void)[] = [];
 
   const urlOf = (node: string) => hubs.get(node)!.vars.WAHUB_URL!;
-  const status = async (node: string) => (await hubClient(urlOf(node)).request('GET', '/cluster')).json as { nodes: { id: string }[]; held: { name: string }[] };
+  const status = (node: string) => clusterStatus(hubs.get(node)!);
 
   beforeAll(async () => {
     redis = await startRedis();
     // Nodes share one store: a PostgreSQL database, or on one machine one SQLite file (WAL, with a busy timeout).
-    const database: Record<string, string> = store === 'postgres' ? { DATABASE_URL: await (await sharedPostgres()).createDatabase() } : {};
+    const database = await sharedStore(store);
     sim = await startSimulator();
     sim.createAccount({ phone: PHONE, contacts: [{ phone: CONTACT, pushName: 'Ana' }], history: { chats: [] } });
     receiver = await new WebhookReceiver().start();
@@ -55,13 +55,10 @@ describe.each(['sqlite', 'postgres'] as const)('nodes on %s', store => {
   });
 
   test('the owner is killed with SIGKILL under inbound traffic and mid-bulk-send: the survivor opens the instance, clients and the webhook get every message and every seq once, in order, and the queue finishes with one message ID per recipient', async () => {
-    for (const node of hubs.keys()) await until(`${node} to see both nodes`, async () => (await status(node)).nodes.length === 2);
+    await untilEveryNodeSeesAll(hubs);
     const created = await hubClient(urlOf('node-a')).request('POST', '/instance/create', { instanceName: 'busy' });
     const token = created.json.token as string;
-    const owner = await until('a holder', async () => {
-      for (const node of hubs.keys()) if ((await status(node)).held.some(h => h.name === 'busy')) return node;
-      return undefined;
-    });
+    const owner = await until('a holder', async () => (await holdersOf(hubs, 'busy'))[0]);
     const survivor = [...hubs.keys()].find(n => n !== owner)!;
     const api = hubClient(urlOf(survivor));
     const client = new EventClient(urlOf(survivor), token);

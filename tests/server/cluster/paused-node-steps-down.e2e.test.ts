@@ -1,7 +1,7 @@
 import type { WhatsAppSimulator } from '../../../simulator/simulator.js';
 import { ADMIN_KEY, EventClient, hubClient } from '../../helpers/hub.js';
 import { logLines, spawnHub, type Spawned } from '../../helpers/processes.js';
-import { sharedPostgres } from '../../helpers/postgres.js';
+import { holdersOf, sharedStore, untilEveryNodeSeesAll } from '../../helpers/cluster.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
 import { startSimulator } from '../../helpers/simulator.js';
 import { tempDir } from '../../helpers/temp-dir.js';
@@ -17,7 +17,6 @@ describe.each(['sqlite', 'postgres'] as const)('nodes on %s', store => {
   const closers: (() => void)[] = [];
 
   const urlOf = (node: string) => hubs.get(node)!.vars.WAHUB_URL!;
-  const status = async (node: string) => (await hubClient(urlOf(node)).request('GET', '/cluster')).json as { nodes: { id: string }[]; held: { name: string }[] };
 
   beforeAll(async () => {
     redis = await startRedis();
@@ -25,7 +24,7 @@ describe.each(['sqlite', 'postgres'] as const)('nodes on %s', store => {
     sim.createAccount({ phone: PHONE, contacts: [{ phone: CONTACT, pushName: 'Rui' }], history: { chats: [] } });
     dir = tempDir('wahub-paused-');
     // Nodes share one store: a PostgreSQL database, or on one machine one SQLite file (WAL, with a busy timeout).
-    const database: Record<string, string> = store === 'postgres' ? { DATABASE_URL: await (await sharedPostgres()).createDatabase() } : {};
+    const database = await sharedStore(store);
     for (const node of ['node-a', 'node-b']) {
       hubs.set(node, await spawnHub(dir.path, sim, ADMIN_KEY, { REDIS_URL: redis.url, NODE_ID: node, LEASE_TTL_MS: '3000', RATE_LIMIT_PER_SECOND: '0', ...database }));
     }
@@ -42,14 +41,10 @@ describe.each(['sqlite', 'postgres'] as const)('nodes on %s', store => {
   });
 
   test('a node frozen past its lease (SIGSTOP) steps down on SIGCONT: it writes nothing for the instance, and no 440 fight follows', async () => {
-    for (const node of hubs.keys()) await until(`${node} to see both nodes`, async () => (await status(node)).nodes.length === 2);
+    await untilEveryNodeSeesAll(hubs);
     const created = await hubClient(urlOf('node-a')).request('POST', '/instance/create', { instanceName: 'frozen' });
     const token = created.json.token as string;
-    const holders = async () => {
-      const found: string[] = [];
-      for (const node of hubs.keys()) if ((await status(node)).held.some(h => h.name === 'frozen')) found.push(node);
-      return found;
-    };
+    const holders = () => holdersOf(hubs, 'frozen');
     const [owner] = await until('a node to hold the instance', async () => ((await holders()).length === 1 ? holders() : undefined));
     const other = [...hubs.keys()].find(n => n !== owner)!;
     const client = new EventClient(urlOf(other), token);

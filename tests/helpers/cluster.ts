@@ -1,0 +1,30 @@
+import { hubClient } from './hub.js';
+import { sharedPostgres } from './postgres.js';
+import type { Spawned } from './processes.js';
+import { until } from './until.js';
+
+/** What `GET /cluster` answers: this node, the live nodes and the instances this node holds. */
+export interface ClusterStatus {
+  node: string;
+  nodes: { id: string }[];
+  held: { name: string }[];
+}
+
+export const clusterStatus = async (hub: Spawned): Promise<ClusterStatus> => (await hubClient(hub.vars.WAHUB_URL!).request('GET', '/cluster')).json as ClusterStatus;
+
+/** The store the nodes share: a fresh PostgreSQL database, or on one machine one SQLite file in their common DATA_DIR. */
+export async function sharedStore(store: 'sqlite' | 'postgres'): Promise<Record<string, string>> {
+  return store === 'postgres' ? { DATABASE_URL: await (await sharedPostgres()).createDatabase() } : {};
+}
+
+/** Waits until every node's membership lists all of them. */
+export async function untilEveryNodeSeesAll(hubs: Map<string, Spawned>): Promise<void> {
+  for (const [node, hub] of hubs) await until(`${node} to see every node`, async () => (await clusterStatus(hub)).nodes.length === hubs.size);
+}
+
+/** The nodes that hold the instance's lease now. */
+export async function holdersOf(hubs: Map<string, Spawned>, instance: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const [node, hub] of hubs) if ((await clusterStatus(hub)).held.some(h => h.name === instance)) found.push(node);
+  return found;
+}
