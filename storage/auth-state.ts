@@ -10,6 +10,16 @@ import {
 import { jsonStrings, type SqlDatabase } from './sql-database.js';
 import type { InstanceId } from './types.js';
 
+/** The instance's fence, as its auth state needs it: `pass` runs first inside each write transaction. */
+export interface WriteGuard {
+  /** Whether writes are fenced at all (a cluster); without, credentials are written without a transaction. */
+  active(): boolean;
+  /** Throws (rolling the write back) when this node's token is no longer the instance's. */
+  pass(): void;
+}
+
+const UNFENCED: WriteGuard = { active: () => false, pass: () => {} };
+
 type KeyType = keyof SignalDataTypeMap;
 
 /** What a Baileys socket needs to resume an account, kept in SQLite per instance. */
@@ -37,7 +47,7 @@ interface KeyRow {
  * transaction, so a crash or a failing write never leaves a Signal session,
  * its pre-keys and its sender keys out of step with each other.
  */
-export function useSqliteAuthState(db: SqlDatabase, instanceId: InstanceId): SqliteAuthState {
+export function useSqliteAuthState(db: SqlDatabase, instanceId: InstanceId, guard: WriteGuard = UNFENCED): SqliteAuthState {
   const readCreds = db.prepare<[InstanceId], string>('SELECT creds FROM auth_creds WHERE instance_id = ?').pluck();
   const writeCreds = db.prepare<[InstanceId, string]>(
     'INSERT INTO auth_creds (instance_id, creds) VALUES (?, ?) ON CONFLICT (instance_id) DO UPDATE SET creds = excluded.creds'
@@ -57,6 +67,7 @@ export function useSqliteAuthState(db: SqlDatabase, instanceId: InstanceId): Sql
   const creds: AuthenticationCreds = stored === undefined ? initAuthCreds() : (JSON.parse(stored, BufferJSON.reviver) as AuthenticationCreds);
 
   const setKeys = db.transaction((data: SignalDataSet) => {
+    guard.pass();
     for (const type of Object.keys(data) as KeyType[]) {
       for (const [id, value] of Object.entries(data[type] ?? {})) {
         // As in Baileys' file store, any empty value means "remove this key".
@@ -65,7 +76,13 @@ export function useSqliteAuthState(db: SqlDatabase, instanceId: InstanceId): Sql
       }
     }
   });
+  const saveCreds = () => void writeCreds.run(instanceId, JSON.stringify(state.creds, BufferJSON.replacer));
+  const saveFenced = db.transaction(() => {
+    guard.pass();
+    saveCreds();
+  });
   const clearAll = db.transaction(() => {
+    guard.pass();
     wipeKeys.run(instanceId);
     wipeCreds.run(instanceId);
   });
@@ -88,7 +105,7 @@ export function useSqliteAuthState(db: SqlDatabase, instanceId: InstanceId): Sql
 
   return {
     state,
-    saveCreds: () => void writeCreds.run(instanceId, JSON.stringify(state.creds, BufferJSON.replacer)),
+    saveCreds: () => (guard.active() ? saveFenced() : saveCreds()),
     clear: () => {
       clearAll();
       // The socket holds this very object: reset it in place so the next connection starts a new pairing

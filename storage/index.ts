@@ -6,6 +6,7 @@ import type { SqlDatabase } from './sql-database.js';
 import { SqliteDatabase } from './sqlite-database.js';
 import { storeHealth, type StoreHealth } from './store-health.js';
 import { eventLog, type EventLog } from './event-log.js';
+import { FencedOutError, instanceFence, type InstanceFence } from './fence.js';
 import { groupsRepository, type GroupsRepository } from './groups-repository.js';
 import { instancesRepository, type InstancesRepository } from './instances-repository.js';
 import { instanceSettingsRepository, type InstanceSettingsRepository } from './instance-settings-repository.js';
@@ -18,7 +19,7 @@ import { withTransaction } from './transaction.js';
 import { webhooksRepository, type WebhooksRepository } from './webhooks-repository.js';
 import type { InstanceId } from './types.js';
 
-export { useSqliteAuthState, type SqliteAuthState } from './auth-state.js';
+export { useSqliteAuthState, type SqliteAuthState, type WriteGuard } from './auth-state.js';
 export { chatsRepository, type ChatPatch, type ChatRow, type ChatsRepository } from './chats-repository.js';
 export { contactsRepository, type ContactPatch, type ContactRow, type ContactsRepository } from './contacts-repository.js';
 export { EmptyDatabaseError, isPostgresUrl, openDatabase, openPostgres, openStore, type OpenOptions } from './database.js';
@@ -29,6 +30,7 @@ export { ConnectionLostError, PostgresError } from './postgres/sync-client.js';
 export { createPrivateFile, makePrivateDir, wideModes, PRIVATE_DIR, PRIVATE_FILE, type WideMode } from './file-modes.js';
 export { storeHealth, storeProblemOf, type StoreHealth, type StoreProblem } from './store-health.js';
 export { groupsRepository, type GroupsRepository } from './groups-repository.js';
+export { FencedOutError, instanceFence, type InstanceFence } from './fence.js';
 export { eventLog, type AppendedEvent, type EventLog, type LoggedEvent, type PayloadBuilder, type PruneOptions } from './event-log.js';
 export { instancesRepository, type InstanceRow, type InstancesRepository, type NewInstance } from './instances-repository.js';
 export { instanceSettingsRepository, type InstanceSettingsRepository } from './instance-settings-repository.js';
@@ -76,6 +78,20 @@ export interface Storage {
   authState(instanceId: InstanceId): SqliteAuthState;
   /** `withTransaction` on this database: the store writes and the log entries of one WhatsApp event commit together. */
   transaction<T>(fn: () => T): T;
+  /** The per-instance fence: the largest lease token each instance's data was written with. */
+  fence: InstanceFence;
+  /**
+   * In a cluster: every `write` (and every auth-state write) for an instance carries
+   * the token `tokenOf` gives for it, checked by the store in the same transaction.
+   * `refused` hears of each write the store refused, once its transaction rolled back.
+   */
+  fenceWith(tokenOf: (instanceId: InstanceId) => number | undefined, refused?: (instanceId: InstanceId) => void): void;
+  /**
+   * A transaction of the instance's own data: fenced once `fenceWith` was called
+   * (FencedOutError, nothing written, when another node's token is newer), a plain
+   * `transaction` before.
+   */
+  write<T>(instanceId: InstanceId, fn: () => T): T;
   close(): void;
 }
 
@@ -83,6 +99,21 @@ export interface Storage {
 export function createStorage(location: string, opts: OpenOptions = {}): Storage {
   const db = openStore(location, opts);
   const file = isPostgresUrl(location) ? undefined : location;
+  const fence = instanceFence(db);
+  let tokenOf: ((instanceId: InstanceId) => number | undefined) | undefined;
+  let refused: (instanceId: InstanceId) => void = () => {};
+  const pass = (instanceId: InstanceId) => {
+    if (!tokenOf) return;
+    try {
+      const token = tokenOf(instanceId);
+      if (token === undefined) throw new FencedOutError(instanceId, undefined);
+      fence.pass(instanceId, token);
+    } catch (err) {
+      // After the transaction rolled back, whoever started it: the node steps down outside of it.
+      if (err instanceof FencedOutError) queueMicrotask(() => refused(instanceId));
+      throw err;
+    }
+  };
   return {
     db,
     file,
@@ -104,8 +135,20 @@ export function createStorage(location: string, opts: OpenOptions = {}): Storage
     health: storeHealth(db, file),
     sends: sendsRepository(db),
     webhooks: webhooksRepository(db),
-    authState: instanceId => useSqliteAuthState(db, instanceId),
+    authState: instanceId => useSqliteAuthState(db, instanceId, { active: () => !!tokenOf, pass: () => pass(instanceId) }),
     transaction: fn => withTransaction(db, fn),
+    fence,
+    fenceWith: (fn, onRefused) => {
+      tokenOf = fn;
+      if (onRefused) refused = onRefused;
+    },
+    write: (instanceId, fn) =>
+      tokenOf
+        ? withTransaction(db, () => {
+            pass(instanceId);
+            return fn();
+          })
+        : withTransaction(db, fn),
     close: () => void db.close()
   };
 }

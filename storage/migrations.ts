@@ -247,6 +247,18 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE instances ADD COLUMN rowid BIGINT GENERATED ALWAYS AS IDENTITY;
       ALTER TABLE webhooks ADD COLUMN rowid BIGINT GENERATED ALWAYS AS IDENTITY;
     `
+  },
+  {
+    version: 10,
+    name: 'instance fences',
+    sql: `
+      -- The largest lease token any node wrote an instance's data with (server/cluster/leases.ts):
+      -- a write carrying a smaller one comes from a node that lost the lease, and is refused.
+      CREATE TABLE instance_fences (
+        instance_id TEXT PRIMARY KEY REFERENCES instances(id) ON DELETE CASCADE,
+        token INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `
   }
 ];
 

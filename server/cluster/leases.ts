@@ -9,9 +9,15 @@ export interface Lease {
   token: number;
 }
 
-/** Set-if-absent with expiry; the token comes from the instance's own counter, so it only grows. */
+/**
+ * Set-if-absent with expiry; the token comes from the instance's own counter, so it only grows,
+ * and is raised above ARGV[3] first: a Redis that lost its data starts its counters again at 0,
+ * while the store keeps the largest token it was written with.
+ */
 const CLAIM = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return false end
+local floor = tonumber(ARGV[3]) or 0
+if (tonumber(redis.call('GET', KEYS[2])) or 0) < floor then redis.call('SET', KEYS[2], floor) end
 local token = redis.call('INCR', KEYS[2])
 redis.call('SET', KEYS[1], ARGV[1] .. ' ' .. token, 'PX', ARGV[2])
 return token`;
@@ -35,9 +41,12 @@ export class Leases {
     readonly ttlMs: number
   ) {}
 
-  /** Takes the instance's lease for `node` if nobody holds it; undefined when somebody does. */
-  async claim(instance: InstanceId, node: NodeId): Promise<Lease | undefined> {
-    const token = await this.redis.eval(CLAIM, { keys: [keys.lease(instance), keys.fence(instance)], arguments: [node, String(this.ttlMs)] });
+  /** Takes the instance's lease for `node` if nobody holds it, with a token above `above`; undefined when somebody does. */
+  async claim(instance: InstanceId, node: NodeId, above = 0): Promise<Lease | undefined> {
+    const token = await this.redis.eval(CLAIM, {
+      keys: [keys.lease(instance), keys.fence(instance)],
+      arguments: [node, String(this.ttlMs), String(above)]
+    });
     return token === null ? undefined : { instance, node, token: Number(token) };
   }
 

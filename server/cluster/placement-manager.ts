@@ -24,6 +24,8 @@ export interface PlacementOptions {
   instances(): InstanceId[];
   hooks: PlacementHooks;
   log: Logger;
+  /** The largest token the store took for the instance: a claim's token is always above it (0 when not known). */
+  storedToken?(instance: InstanceId): number;
   /** Lease and heartbeat lifetime (default 15 s). */
   ttlMs?: number;
   /** How long before the Redis expiry this node stops counting on a lease (default a fifth of the TTL). */
@@ -106,6 +108,11 @@ export class PlacementManager {
     return this.holds(instance) ? this.held.get(instance)?.lease.token : undefined;
   }
 
+  /** The store refused a write with this node's token: a newer holder wrote, whatever Redis told this node. */
+  refused(instance: InstanceId): void {
+    this.lose(instance, 'the store holds a newer lease token');
+  }
+
   /** The instances this node holds now. */
   heldInstances(): InstanceId[] {
     return [...this.held.keys()].filter(id => this.holds(id));
@@ -154,7 +161,7 @@ export class PlacementManager {
 
   private async claim(instance: InstanceId): Promise<void> {
     const started = performance.now();
-    const lease = await this.leases.claim(instance, this.nodeId);
+    const lease = await this.leases.claim(instance, this.nodeId, this.opts.storedToken?.(instance) ?? 0);
     if (!lease) return;
     const h: Held = { lease, validUntil: started + this.ttlMs - this.safetyMarginMs };
     if (this.stopped || performance.now() >= h.validUntil) {

@@ -38,7 +38,7 @@ export class EventPipeline {
   /** Runs `produce` (store writes + events) in one transaction, logs each event with its seq, then publishes. */
   commit(source: EventSource, produce: () => PendingEvent[]): EventEnvelope[] {
     const start = process.hrtime.bigint();
-    const logged = this.storage.transaction(() =>
+    const logged = this.storage.write(source.id, () =>
       produce().map(pending => {
         let envelope!: EventEnvelope;
         const { payload } = this.storage.events.append(source.id, pending.event, (seq, timestamp) => {

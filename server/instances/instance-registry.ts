@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import PQueue from 'p-queue';
 import QRCode from 'qrcode';
 import { DEFAULT_SETTINGS, type InstanceRef, type InstanceSettings, type PendingEvent } from '../../protocol/index.js';
-import type { InstanceId, InstanceRow, SqliteAuthState, Storage, StoreProblem } from '../../storage/index.js';
+import { FencedOutError, type InstanceId, type InstanceRow, type SqliteAuthState, type Storage, type StoreProblem } from '../../storage/index.js';
 import { hashToken, newToken, tokenMatches } from '../auth/tokens.js';
 import type { Config } from '../config.js';
 import { Errors } from '../errors.js';
@@ -404,14 +404,25 @@ export class InstanceRegistry {
     }
   }
 
-  /** Passes `fn`'s result through; a store failure inside it is reported before the error goes on. */
-  private watched<T>(fn: () => T): T {
+  /**
+   * Passes `fn`'s result through; a store failure inside it is reported before the error goes on.
+   * A write the store fenced off is this node's lost lease, not a store problem: HUB_OTHER_NODE,
+   * as when the node finds the loss itself (the storage has told the placement already).
+   */
+  private watched<T>(fn: () => T, inst?: LiveInstance): T {
     try {
       return fn();
     } catch (err) {
+      if (err instanceof FencedOutError) throw new Errors.otherNode(inst?.row.name ?? err.instanceId);
       this.opts.store.reportWriteError(err);
       throw err;
     }
+  }
+
+  /** A write of the instance's own data outside an event commit (queue state): fenced like one. */
+  write<T>(inst: LiveInstance, fn: () => T): T {
+    this.fenced(inst);
+    return this.watched(() => this.opts.storage.write(inst.row.id, fn), inst);
   }
 
   private materialize(row: InstanceRow): LiveInstance {
@@ -425,6 +436,7 @@ export class InstanceRegistry {
       try {
         await setKeys(data);
       } catch (err) {
+        if (err instanceof FencedOutError) throw new Errors.otherNode(row.name);
         this.opts.store.reportWriteError(err);
         throw err;
       }
@@ -473,13 +485,17 @@ export class InstanceRegistry {
         onCreds: () => {
           try {
             this.fenced(inst);
-            this.watched(() => auth.saveCreds());
+            this.watched(() => auth.saveCreds(), inst);
           } catch (err) {
             this.opts.log.error({ err, instance: row.name }, 'could not save credentials');
           }
         },
         onLoggedOut: () => {
-          if (this.owns(inst)) auth.clear();
+          try {
+            if (this.owns(inst)) this.watched(() => auth.clear(), inst);
+          } catch (err) {
+            this.taskFailed(inst, err);
+          }
         },
         onReconnect: code => (this.opts.observer ?? SILENT).reconnecting(code)
       }
@@ -514,7 +530,7 @@ export class InstanceRegistry {
 
   private commit(inst: LiveInstance, produce: () => PendingEvent[]): void {
     this.fenced(inst);
-    const committed = this.watched(() => this.opts.pipeline.commit({ id: inst.row.id, ref: this.ref(inst) }, produce));
+    const committed = this.watched(() => this.opts.pipeline.commit({ id: inst.row.id, ref: this.ref(inst) }, produce), inst);
     const last = committed[committed.length - 1];
     if (last) inst.lastEventAt = last.timestamp;
   }
@@ -551,8 +567,8 @@ export class InstanceRegistry {
   private onPushName(inst: LiveInstance, name: string): void {
     if (inst.row.push_name === name) return;
     this.fenced(inst);
+    this.write(inst, () => this.opts.storage.instances.updateAccount(inst.row.id, inst.row.owner, name));
     inst.row.push_name = name;
-    this.opts.storage.instances.updateAccount(inst.row.id, inst.row.owner, name);
   }
 
   private async onQr(inst: LiveInstance, code: string): Promise<void> {

@@ -77,6 +77,11 @@ export default fp(
     const holds = (id: InstanceId) => placement?.holds(id) ?? false;
     registry.placeWith({ holds });
     webhooks.placeWith(holds);
+    // Every write of an instance's data carries this node's lease token; the store refuses one older than the newest it took.
+    app.storage.fenceWith(
+      id => placement?.tokenOf(id),
+      id => placement?.refused(id)
+    );
     pipeline.addSink(relay.sink);
     registry.onDeleted(id => relay.forget(id));
     const forwarding = new CommandForwarding({
@@ -107,6 +112,7 @@ export default fp(
         node: { id: nodeId, url },
         // Each round also brings in instances other nodes created and drops those they deleted.
         instances: () => registry.sync(),
+        storedToken: id => app.storage.fence.stored(id),
         ttlMs: config.LEASE_TTL_MS,
         log,
         hooks: {

@@ -305,7 +305,8 @@ export class QueueRunner {
     const messageId = r.message_id ?? generateMessageIDV2(sock.user?.id);
     const attempt = r.attempts + 1;
     // Committed before the stanza goes out: whatever happens next, a retry reuses this ID.
-    this.moveRecipient(r, 'sending', { message_id: messageId, jid, attempts: attempt });
+    // Fenced: a node that lost the instance's lease must not send in the new owner's place.
+    this.registry.write(inst, () => this.moveRecipient(r, 'sending', { message_id: messageId, jid, attempts: attempt }));
     const sending: RecipientRow = { ...r, state: 'sending', message_id: messageId, jid, attempts: attempt };
     const message = JSON.parse(q.message) as MessageInput;
     if (options.composing && 'text' in message) {
@@ -365,7 +366,7 @@ export class QueueRunner {
     if (!sock || !this.options.checkGroup) return undefined;
     try {
       await this.options.checkGroup(inst.row.name, sock, jid);
-      this.storage.queues.updateRecipient(q.id, r.position, { jid });
+      this.registry.write(inst, () => this.storage.queues.updateRecipient(q.id, r.position, { jid }));
       return undefined;
     } catch (err) {
       const body = toErrorBody(err);
@@ -383,7 +384,7 @@ export class QueueRunner {
     const batch = this.storage.queues.unchecked(q.id, from.position, CHECK_BATCH).filter(r => !skipsNumberCheck(toJid(r.number)));
     const found = await lookUpNumbers(sock, batch.map(r => r.number));
     // The batch's answers commit together: one commit per check, not one per number.
-    this.storage.transaction(() => {
+    this.registry.write(inst, () => {
       for (const r of batch) {
         const jid = found.get(r.number);
         this.storage.queues.updateRecipient(q.id, r.position, jid ? { jid } : { error: NOT_ON_WHATSAPP });

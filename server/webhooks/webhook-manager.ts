@@ -199,7 +199,7 @@ export class WebhookManager {
   private workerFor(row: WebhookRow): WebhookWorker {
     let worker = this.workers.get(row.id);
     if (!worker) {
-      worker = new WebhookWorker(row.id, this.storage.webhooks, this.storage.events, this.delivery, this.log);
+      worker = new WebhookWorker(row.id, this.storage.webhooks, this.storage.events, this.delivery, this.log, (id, fn) => this.storage.write(id, fn));
       this.workers.set(row.id, worker);
       let set = this.byInstance.get(row.instance_id);
       if (!set) this.byInstance.set(row.instance_id, (set = new Set()));

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { EventLog, LoggedEvent, WebhookRow, WebhooksRepository } from '../../storage/index.js';
+import type { EventLog, InstanceId, LoggedEvent, WebhookRow, WebhooksRepository } from '../../storage/index.js';
 import { signatureHeaders } from './signing.js';
 
 /** How deliveries are tried. */
@@ -37,7 +37,9 @@ export class WebhookWorker {
     private readonly repo: WebhooksRepository,
     private readonly events: EventLog,
     private readonly opts: DeliveryOptions,
-    private readonly log: Logger
+    private readonly log: Logger,
+    /** Runs the cursor's writes: fenced by the instance's lease token in a cluster. */
+    private readonly write: <T>(instanceId: InstanceId, fn: () => T) => T = (_, fn) => fn()
   ) {}
 
   /** New events were committed: look again. Never waits, so the pipeline never waits on a receiver. */
@@ -89,7 +91,7 @@ export class WebhookWorker {
       const page = this.repo.pendingEvents(row.instance_id, row.cursor, row.events, this.opts.pageSize);
       if (page.length === 0) {
         // Everything after the cursor is filtered out (or pruned): pass it, so retention may take it.
-        if (last > row.cursor) this.repo.update(this.id, { cursor: last, attempts: 0 });
+        if (last > row.cursor) this.write(row.instance_id, () => this.repo.update(this.id, { cursor: last, attempts: 0 }));
         return;
       }
       let attempts = row.attempts;
@@ -112,15 +114,15 @@ export class WebhookWorker {
       const error = await this.post(row, entry);
       if (generation !== this.generation) return false;
       if (error === undefined) {
-        this.repo.acknowledge(this.id, entry.seq);
+        this.write(row.instance_id, () => this.repo.acknowledge(this.id, entry.seq));
         return true;
       }
       if (attempts >= this.opts.maxAttempts) {
-        this.repo.giveUp(this.id, { seq: entry.seq, event: entry.event, payload: entry.payload, attempts, last_error: error });
+        this.write(row.instance_id, () => this.repo.giveUp(this.id, { seq: entry.seq, event: entry.event, payload: entry.payload, attempts, last_error: error }));
         this.log.warn({ webhook: this.id, seq: entry.seq, attempts, error }, 'webhook event moved to dead letters');
         return true;
       }
-      this.repo.update(this.id, { attempts, status: 'retrying', last_error: error });
+      this.write(row.instance_id, () => this.repo.update(this.id, { attempts, status: 'retrying', last_error: error }));
       const waiting = new AbortController();
       this.inFlight = waiting;
       await sleep(backoffDelay(attempts, this.opts), undefined, { signal: waiting.signal }).catch(() => undefined);

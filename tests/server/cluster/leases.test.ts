@@ -17,6 +17,19 @@ afterAll(async () => {
 });
 
 describe('instance leases in Redis', () => {
+  it('takes a token above the floor it is given: a Redis that lost its counters does not hand out old tokens again', async () => {
+    const leases = new Leases(redis, 10_000);
+    const first = await leases.claim('inst-floor', 'node-a');
+    expect(first).toMatchObject({ token: 1 });
+    await redis.flushAll();
+    // The store holds token 7 for the instance (earlier holders wrote with it); Redis's counter is gone.
+    const second = await leases.claim('inst-floor', 'node-b', 7);
+    expect(second).toMatchObject({ node: 'node-b', token: 8 });
+    await leases.release(second!);
+    // A floor below the counter changes nothing: the counter only grows.
+    expect(await leases.claim('inst-floor', 'node-a', 3)).toMatchObject({ token: 9 });
+  });
+
   it('lets one node claim an instance; another cannot until it is released', async () => {
     const leases = new Leases(redis, 10_000);
     const a = await leases.claim('inst-1', 'node-a');
