@@ -24,12 +24,12 @@ test('opens in a folder it creates, with WAL, foreign keys, NORMAL sync and a bu
 
 test('every migration is applied once and recorded with its time', () => {
   const applied = appliedMigrations(temp.db);
-  expect(applied.map(m => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  expect(applied.map(m => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   expect(applied.map(m => m.version)).toEqual(MIGRATIONS.map(m => m.version));
   for (const m of applied) expect(m.applied_at).toBeGreaterThan(Date.now() - 60_000);
   const tables = temp.db.prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
   expect(tables).toEqual(
-    expect.arrayContaining(['instances', 'auth_creds', 'auth_keys', 'chats', 'contacts', 'messages', 'event_log', 'event_seq', 'migrations', 'queues', 'queue_recipients', 'instance_settings'])
+    expect.arrayContaining(['instances', 'auth_creds', 'auth_keys', 'chats', 'contacts', 'messages', 'event_log', 'event_seq', 'migrations', 'queues', 'queue_recipients', 'instance_settings', 'instance_fences'])
   );
   const indexes = temp.db.prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").pluck().all();
   expect(indexes).toEqual(expect.arrayContaining(['messages_by_chat_page', 'event_log_by_time']));
@@ -65,6 +65,6 @@ test('a failing migration leaves no trace and is applied on the next run once fi
 });
 
 test('a build that knows fewer migrations than the file has refuses to open it', () => {
-  expect(() => migrate(temp.db, MIGRATIONS.slice(0, 1))).toThrow(/schema version 9; this build knows up to 1/);
-  expect(appliedMigrations(temp.db).map(m => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  expect(() => migrate(temp.db, MIGRATIONS.slice(0, 1))).toThrow(/schema version 10; this build knows up to 1/);
+  expect(appliedMigrations(temp.db).map(m => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
 });
