@@ -111,7 +111,7 @@ eachBackend(backend => {
     await expect(authA.state.keys.set({ 'pre-key': { '1': null, '3': { public: Buffer.from('a3'), private: Buffer.from('a3') } } })).rejects.toThrow(
       FencedOutError
     );
-    authA.state.creds.registrationId = 4242;
+    (authA.state.creds as { registrationId: number }).registrationId = 4242;
     expect(() => authA.saveCreds()).toThrow(FencedOutError);
     expect(() => authA.clear()).toThrow(FencedOutError);
 
