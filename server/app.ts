@@ -52,6 +52,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(storage, {
     dataDir: opts.config.DATA_DIR,
     databaseUrl: opts.config.DATABASE_URL,
+    queryTimeoutMs: opts.config.PG_QUERY_TIMEOUT_MS,
     allowEmpty: opts.config.ALLOW_EMPTY_DATA,
     checkIntervalMs: opts.config.STORE_CHECK_INTERVAL_MS
   });

@@ -9,6 +9,13 @@ export const ConfigSchema = Type.Object({
   DATABASE_URL: Type.Optional(
     Type.String({ pattern: '^postgres(ql)?://', description: 'postgres://user:password@host:port/database: keep the state in PostgreSQL instead of the SQLite file in DATA_DIR' })
   ),
+  PG_QUERY_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    maximum: 600_000,
+    default: 5000,
+    description:
+      'with DATABASE_URL: how long one statement (or connecting) may take before it fails and the connection is replaced; the hub waits for PostgreSQL synchronously, so this bounds how long a stalled server can hold the process'
+  }),
   API_KEY: Type.Optional(Type.String({ minLength: 16, description: 'admin API key; generated on first start when unset' })),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   QR_MAX_COUNT: Type.Integer({ minimum: 1, maximum: 100, default: 6, description: 'QR codes shown before giving up (refused)' }),

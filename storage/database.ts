@@ -78,6 +78,6 @@ export function openPostgres(url: string, opts: OpenOptions & SyncClientOptions 
 }
 
 /** A SQLite file, or a PostgreSQL database when `location` is a postgres:// URL. */
-export function openStore(location: string, opts: OpenOptions = {}): SqlDatabase {
+export function openStore(location: string, opts: OpenOptions & SyncClientOptions = {}): SqlDatabase {
   return isPostgresUrl(location) ? openPostgres(location, opts) : openDatabase(location, opts);
 }

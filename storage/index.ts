@@ -2,6 +2,7 @@ import { useSqliteAuthState, type SqliteAuthState } from './auth-state.js';
 import { chatsRepository, type ChatsRepository } from './chats-repository.js';
 import { contactsRepository, type ContactsRepository } from './contacts-repository.js';
 import { isPostgresUrl, openStore, type OpenOptions } from './database.js';
+import type { SyncClientOptions } from './postgres/sync-client.js';
 import type { SqlDatabase } from './sql-database.js';
 import { SqliteDatabase } from './sqlite-database.js';
 import { storeHealth, type StoreHealth } from './store-health.js';
@@ -96,7 +97,7 @@ export interface Storage {
 }
 
 /** Opens the SQLite file or the `postgres://` database (migrating it) and builds every repository on it. */
-export function createStorage(location: string, opts: OpenOptions = {}): Storage {
+export function createStorage(location: string, opts: OpenOptions & SyncClientOptions = {}): Storage {
   const db = openStore(location, opts);
   const file = isPostgresUrl(location) ? undefined : location;
   const fence = instanceFence(db);

@@ -17,6 +17,8 @@ export interface StorageOptions {
   dataDir: string;
   /** A postgres:// URL: the state lives there instead of in DATA_DIR's SQLite file (media files stay in DATA_DIR). */
   databaseUrl?: string;
+  /** On PostgreSQL: how long one statement or a connect may block the process (PG_QUERY_TIMEOUT_MS). */
+  queryTimeoutMs?: number;
   allowEmpty: boolean;
   checkIntervalMs: number;
 }
@@ -27,7 +29,9 @@ export const HELD_MARKER = 'wahub.sqlite.held';
 /** The store (SQLite, or PostgreSQL with DATABASE_URL), opened at registration and closed with the app, and the monitor that says whether it takes writes. */
 export default fp(
   async (app, opts: StorageOptions) => {
-    const storage = opts.databaseUrl ? createStorage(opts.databaseUrl) : openSqlite(app, opts);
+    const storage = opts.databaseUrl
+      ? createStorage(opts.databaseUrl, { timeoutMs: opts.queryTimeoutMs, connectTimeoutMs: opts.queryTimeoutMs })
+      : openSqlite(app, opts);
     const monitor = new StoreMonitor(storage.health, app.log as unknown as Logger, opts.checkIntervalMs);
     app.decorate('storage', storage);
     app.decorate('storeMonitor', monitor);
