@@ -7,8 +7,7 @@ import { CommandForwarding } from '../cluster/command-forwarding.js';
 import { EventRelay } from '../cluster/event-relay.js';
 import { Leases } from '../cluster/leases.js';
 import type { NodeId } from '../cluster/keys.js';
-import type { NodeInfo } from '../cluster/membership.js';
-import { PlacementManager } from '../cluster/placement-manager.js';
+import { PlacementManager, type LiveNode } from '../cluster/placement-manager.js';
 import { connectRedis } from '../cluster/redis-client.js';
 import type { InstanceId } from '../../storage/index.js';
 import { ClusterStatus } from '../../protocol/cluster.js';
@@ -23,7 +22,7 @@ export interface Cluster {
   /** The instances this node holds now. */
   held(): InstanceId[];
   /** The live nodes as the last placement round saw them. */
-  nodes(): NodeInfo[];
+  nodes(): LiveNode[];
 }
 
 declare module 'fastify' {
@@ -33,7 +32,7 @@ declare module 'fastify' {
 }
 
 export interface ClusterOptions {
-  config: Pick<Config, 'REDIS_URL' | 'NODE_ID' | 'NODE_URL' | 'LEASE_TTL_MS'>;
+  config: Pick<Config, 'REDIS_URL' | 'NODE_ID' | 'NODE_URL' | 'LEASE_TTL_MS' | 'CLUSTER_SETTLE_MS' | 'CLUSTER_HOLD_DOWN_MS'>;
 }
 
 /** The listen address as other nodes reach it: a wildcard address is no address to them. */
@@ -108,6 +107,8 @@ export default fp(
         // Each round also brings in instances other nodes created and drops those they deleted.
         instances: () => registry.sync(),
         ttlMs: config.LEASE_TTL_MS,
+        settleMs: config.CLUSTER_SETTLE_MS,
+        holdDownMs: config.CLUSTER_HOLD_DOWN_MS,
         log,
         hooks: {
           acquired: lease => {
@@ -125,7 +126,7 @@ export default fp(
         }
       });
       placement.start();
-      log.info({ node: nodeId, url, leaseTtlMs: placement.ttlMs }, 'joined the cluster');
+      log.info({ node: nodeId, url, leaseTtlMs: placement.ttlMs, settleMs: placement.settleMs }, 'joined the cluster');
     });
     // Before the sessions and the store close: every instance is handed back, so other nodes open it at once.
     app.addHook('preClose', async () => {
