@@ -70,7 +70,7 @@ export default fp(
     const redis = await connectRedis(config.REDIS_URL, log, 'commands', nodeId);
     // Subscriptions take a connection of their own (RESP2 allows nothing else on it).
     const sub = await connectRedis(config.REDIS_URL, log, 'events', nodeId);
-    const { registry, webhooks, pipeline, commands } = app.hub;
+    const { registry, webhooks, pipeline, commands, media } = app.hub;
     const relay = new EventRelay(redis, sub, nodeId, log);
     let placement: PlacementManager | undefined;
     const holds = (id: InstanceId) => placement?.holds(id) ?? false;
@@ -93,7 +93,14 @@ export default fp(
         }
       },
       holds,
-      runHere: (name, args, principal) => commands.runHere(name, args, principal)
+      runHere: (name, args, principal, upload) => {
+        if (!upload) return commands.runHere(name, args, principal);
+        // The file must be in this node's media folder already, byte for byte: nodes that share the folder see it there.
+        if (media.store.size(upload.sha256) !== upload.bytes) {
+          return Promise.reject(new Errors.uploadNotShared(String((args as { instance?: string }).instance)));
+        }
+        return commands.runHere(name, args, principal, { file: { ...upload, path: media.store.pathOf(upload.sha256) } });
+      }
     });
     await forwarding.start();
     commands.forwardWith(forwarding);
