@@ -80,7 +80,21 @@ export const ConfigSchema = Type.Object({
     maximum: 300_000,
     default: 15_000,
     description: "how long an instance's lease lasts unless renewed: a dead node's instances open elsewhere after about this long"
-  })
+  }),
+  CLUSTER_SETTLE_MS: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 3_600_000,
+      description: 'how long a node that joins (or whose heartbeat lapsed) must stay live before it takes instances other live nodes hold (twice LEASE_TTL_MS when unset)'
+    })
+  ),
+  CLUSTER_HOLD_DOWN_MS: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 3_600_000,
+      description: 'how long after an instance was claimed it stays on a live holder although a settled node hashes higher (four times LEASE_TTL_MS when unset)'
+    })
+  )
 });
 export type Config = Static<typeof ConfigSchema>;
 

@@ -32,6 +32,11 @@ export const Errors = {
   mediaUnavailable: createError<[string]>('HUB_MEDIA_UNAVAILABLE', 'the media could not be fetched from WhatsApp: %s', 502),
   storeUnavailable: createError<[string]>('HUB_STORE_UNAVAILABLE', 'the store cannot be written (%s); instances stay closed until it can', 503),
   otherNode: createError<[string]>('HUB_OTHER_NODE', 'instance %s is open on another node of the cluster', 409),
+  uploadNotShared: createError<[string]>(
+    'HUB_OTHER_NODE',
+    'instance %s is open on another node of the cluster, which cannot read the uploaded file from its media folder: share DATA_DIR/media between the nodes, or send the file by URL or base64',
+    409
+  ),
   ownerUnreachable: createError<[string]>('HUB_OWNER_UNREACHABLE', 'the node that runs instance %s did not answer', 503)
 } as const;
 

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { CommandName } from '../../protocol/index.js';
 import type { InstanceId } from '../../storage/index.js';
 import type { Principal } from '../auth/principal.js';
-import type { RemoteCommands } from '../commands/command-layer.js';
+import type { RemoteCommands, UploadRef } from '../commands/command-layer.js';
 import { Errors, toErrorBody, type ErrorBody } from '../errors.js';
 import { keys, type NodeId } from './keys.js';
 import type { Leases } from './leases.js';
@@ -15,6 +15,8 @@ interface Request {
   name: CommandName;
   args: unknown;
   principal: Principal;
+  /** A REST multipart upload, by its hash in the shared media folder. */
+  upload?: UploadRef;
 }
 
 type Reply = { id: string; ok: true; data?: unknown } | { id: string; ok: false; error: ErrorBody & { code?: string } };
@@ -30,7 +32,7 @@ export interface ForwardingOptions {
   /** Whether this node holds the instance now. */
   holds(instance: InstanceId): boolean;
   /** Runs a command forwarded here, without forwarding it on. */
-  runHere(name: string, args: unknown, principal: Principal): Promise<unknown>;
+  runHere(name: string, args: unknown, principal: Principal, upload?: UploadRef): Promise<unknown>;
   /** How long a forwarded command may take on the owner (a bulk group change or a media send can take long). */
   timeoutMs?: number;
 }
@@ -71,12 +73,18 @@ export class CommandForwarding implements RemoteCommands {
     return id !== undefined && !this.opts.holds(id);
   }
 
-  async forward(name: CommandName, args: unknown, principal: Principal, instance: string): Promise<{ forwarded: false } | { forwarded: true; result: unknown }> {
+  async forward(
+    name: CommandName,
+    args: unknown,
+    principal: Principal,
+    instance: string,
+    upload?: UploadRef
+  ): Promise<{ forwarded: false } | { forwarded: true; result: unknown }> {
     const id = this.opts.idOf(instance);
     const holder = id ? await this.opts.leases.holder(id) : undefined;
     // Nobody holds it right now (between two owners): this node answers from what it has.
     if (!holder || holder.node === this.opts.node) return { forwarded: false };
-    const request: Request = { id: randomUUID(), from: this.opts.node, name, args, principal };
+    const request: Request = { id: randomUUID(), from: this.opts.node, name, args, principal, ...(upload ? { upload } : {}) };
     const result = new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(request.id);
@@ -97,7 +105,7 @@ export class CommandForwarding implements RemoteCommands {
       return;
     }
     this.opts
-      .runHere(request.name, request.args, request.principal)
+      .runHere(request.name, request.args, request.principal, request.upload)
       .then(
         (data): Reply => ({ id: request.id, ok: true, data }),
         (err: unknown): Reply => {

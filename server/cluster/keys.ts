@@ -20,6 +20,8 @@ export const keys = {
   lease: (instance: InstanceId) => `${PREFIX}lease:{${instance}}`,
   /** The instance's fencing counter: every claim takes the next value, so a later holder always has a larger token. */
   fence: (instance: InstanceId) => `${PREFIX}fence:{${instance}}`,
+  /** Present for a while after the instance's lease was claimed: a live holder keeps it until this expires, even if a newly settled node hashes higher. */
+  moved: (instance: InstanceId) => `${PREFIX}moved:{${instance}}`,
   /** The sharded pub/sub channel of an instance's event envelopes. */
   events: (instance: InstanceId) => `${PREFIX}events:{${instance}}`,
   /** The sharded channel a node takes forwarded commands on. */

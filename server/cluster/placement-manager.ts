@@ -2,9 +2,10 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { InstanceId } from '../../storage/index.js';
 import type { NodeId } from './keys.js';
+import { HoldDown } from './hold-down.js';
 import { Leases, type Lease } from './leases.js';
 import { Membership, type NodeInfo } from './membership.js';
-import { ownerOf } from './placement.js';
+import { ownerOf, placementOf, type Placement } from './placement.js';
 import type { Redis } from './redis-client.js';
 
 /** What the node does as instances come and go. */
@@ -32,7 +33,14 @@ export interface PlacementOptions {
   safetyMarginMs?: number;
   /** Time between rounds (default a third of the TTL). */
   roundMs?: number;
+  /** How long after joining this node takes nothing another live node holds or could hold (default twice the TTL). */
+  settleMs?: number;
+  /** How long after a claim a live holder keeps the instance although a settled node hashes higher (default four times the TTL). */
+  holdDownMs?: number;
 }
+
+/** A live node as the last round saw it. */
+export type LiveNode = NodeInfo & { settled: boolean };
 
 interface Held {
   lease: Lease;
@@ -58,14 +66,16 @@ export class PlacementManager {
   readonly ttlMs: number;
   readonly safetyMarginMs: number;
   readonly roundMs: number;
+  readonly settleMs: number;
   private readonly leases: Leases;
+  private readonly holdDown: HoldDown;
   private readonly membership: Membership;
   private readonly held = new Map<InstanceId, Held>();
   private timer?: NodeJS.Timeout;
   private watchdog?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = false;
-  private nodes: NodeInfo[] = [];
+  private nodes: LiveNode[] = [];
 
   constructor(private readonly opts: PlacementOptions) {
     this.ttlMs = opts.ttlMs ?? DEFAULT_LEASE_TTL_MS;
@@ -74,8 +84,10 @@ export class PlacementManager {
     if (this.safetyMarginMs <= 0 || this.roundMs + this.safetyMarginMs >= this.ttlMs) {
       throw new Error(`lease TTL ${this.ttlMs} ms leaves no time to renew (round ${this.roundMs} ms, margin ${this.safetyMarginMs} ms)`);
     }
+    this.settleMs = opts.settleMs ?? 2 * this.ttlMs;
     this.leases = new Leases(opts.redis, this.ttlMs);
-    this.membership = new Membership(opts.redis, opts.node, this.ttlMs);
+    this.holdDown = new HoldDown(opts.redis, opts.holdDownMs ?? 4 * this.ttlMs);
+    this.membership = new Membership(opts.redis, opts.node, this.ttlMs, this.settleMs);
   }
 
   get nodeId(): NodeId {
@@ -119,7 +131,7 @@ export class PlacementManager {
   }
 
   /** The live nodes as the last round saw them. */
-  liveNodes(): NodeInfo[] {
+  liveNodes(): LiveNode[] {
     return this.nodes;
   }
 
@@ -143,20 +155,32 @@ export class PlacementManager {
     if (this.stopped) return;
     try {
       await this.membership.beat();
-      this.nodes = await this.membership.live();
-      const ids = this.nodes.map(n => n.id);
-      if (!ids.includes(this.nodeId)) ids.push(this.nodeId);
-      const mine = new Set(this.opts.instances().filter(id => ownerOf(id, ids) === this.nodeId));
+      this.nodes = (await this.membership.live()).map(n => ({ ...n, settled: n.settled ?? true }));
+      const placement = placementOf(this.nodes, this.nodeId);
+      const instances = this.opts.instances();
       await Promise.all(
-        [...this.held.keys()].map(id => {
+        [...this.held.keys()].map(async id => {
           if (this.stopped) return;
-          return mine.has(id) ? this.renew(id) : this.release(id);
+          return (await this.keeps(id, placement)) ? this.renew(id) : this.release(id);
         })
       );
-      await Promise.all([...mine].filter(id => !this.held.has(id) && !this.stopped).map(id => this.claim(id)));
+      const claims = instances.filter(id => !this.held.has(id) && ownerOf(id, placement.claimers) === this.nodeId);
+      await Promise.all(claims.filter(() => !this.stopped).map(id => this.claim(id)));
     } catch (err) {
       this.opts.log.warn({ err }, 'placement round failed');
     }
+  }
+
+  /**
+   * A held instance stays unless a settled node hashes higher than this one, and
+   * then only once its hold-down is over: that node claims it when it is released.
+   */
+  private async keeps(instance: InstanceId, placement: Placement): Promise<boolean> {
+    const best = ownerOf(instance, placement.keepers);
+    if (best === this.nodeId) return true;
+    if (!(await this.holdDown.active(instance))) return false;
+    this.opts.log.debug({ instance, to: best }, 'move held down');
+    return true;
   }
 
   private async claim(instance: InstanceId): Promise<void> {
@@ -171,6 +195,7 @@ export class PlacementManager {
     }
     this.held.set(instance, h);
     this.opts.log.info({ instance, token: lease.token }, 'lease acquired');
+    await this.holdDown.start(instance, this.nodeId).catch(err => this.opts.log.warn({ err, instance }, 'could not start the hold-down of a claimed instance'));
     try {
       await this.opts.hooks.acquired(lease);
     } catch (err) {

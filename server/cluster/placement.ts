@@ -23,3 +23,25 @@ export function ownerOf(instance: InstanceId, nodes: readonly NodeId[]): NodeId 
   }
   return best;
 }
+
+/** The node lists one round hashes over, as every node computes them from the same membership. */
+export interface Placement {
+  /** Who claims an instance nobody holds: the settled live nodes, or every live node while none has settled (a cluster starting). */
+  claimers: NodeId[];
+  /** Who a holder compares itself with: the settled live nodes and itself, settled or not (it keeps what it holds until a settled node hashes higher). */
+  keepers: NodeId[];
+}
+
+/**
+ * The hold-down rule (docs/SCALING.md, "Placement"): a node that has not settled
+ * takes nothing from a live holder and is not handed instances nobody holds while
+ * some node has settled, so a node that joins and dies again moves nothing; an
+ * instance nobody holds (its holder died or left) goes at once to the best settled
+ * node, so failover does not wait for anyone to settle.
+ */
+export function placementOf(nodes: readonly { id: NodeId; settled: boolean }[], self: NodeId): Placement {
+  const settled = nodes.filter(n => n.settled).map(n => n.id);
+  const live = nodes.map(n => n.id);
+  if (!live.includes(self)) live.push(self);
+  return { claimers: settled.length ? settled : live, keepers: settled.includes(self) ? settled : [...settled, self] };
+}

@@ -10,6 +10,9 @@ export interface Attachment {
   file: IngestedFile;
 }
 
+/** An attachment as it travels to another node: the file by its hash, to be found in the media folder the nodes share. */
+export type UploadRef = Pick<IngestedFile, 'sha256' | 'bytes' | 'mimetype' | 'fileName'>;
+
 export type CommandHandler<C extends CommandName> = (
   args: CommandArgs<C>,
   principal: Principal,
@@ -45,7 +48,13 @@ export interface RemoteCommands {
   /** Whether another node may run the instance (this node does not); checked synchronously first. */
   elsewhere(instance: string): boolean;
   /** Runs the command on the instance's owner; `forwarded: false` when no other node holds it right now. */
-  forward(name: CommandName, args: unknown, principal: Principal, instance: string): Promise<{ forwarded: false } | { forwarded: true; result: unknown }>;
+  forward(
+    name: CommandName,
+    args: unknown,
+    principal: Principal,
+    instance: string,
+    upload?: UploadRef
+  ): Promise<{ forwarded: false } | { forwarded: true; result: unknown }>;
 }
 
 /**
@@ -77,8 +86,8 @@ export class CommandLayer {
   }
 
   /** Like `run`, never forwarded: a command another node forwarded here is answered here or refused. */
-  runHere(name: string, args: unknown, principal: Principal): Promise<unknown> {
-    return this.execute(name, args, principal, undefined, false);
+  runHere(name: string, args: unknown, principal: Principal, attachment?: Attachment): Promise<unknown> {
+    return this.execute(name, args, principal, attachment, false);
   }
 
   private async execute(name: string, args: unknown, principal: Principal, attachment: Attachment | undefined, mayForward: boolean): Promise<unknown> {
@@ -89,10 +98,10 @@ export class CommandLayer {
     const instance = (input as { instance?: string }).instance;
     assertMayUse(this.currentId, principal, instance);
     if (mayForward && instance !== undefined && this.remote?.elsewhere(instance)) {
-      // A file streamed into this node's media store cannot follow the command.
-      if (attachment) throw new Errors.otherNode(instance);
+      // A file streamed into this node's media folder goes by its hash: the owner reads it from the folder the nodes share.
+      const upload = attachment && { sha256: attachment.file.sha256, bytes: attachment.file.bytes, mimetype: attachment.file.mimetype, fileName: attachment.file.fileName };
       // The owner validates, authorizes and rate-limits again, as for its own callers.
-      const routed = await this.remote.forward(name, input, principal, instance);
+      const routed = await this.remote.forward(name, input, principal, instance, upload);
       if (routed.forwarded) return routed.result;
     }
     if (instance !== undefined && this.limiter && !this.limiter.take(instance)) throw new Errors.tooManyRequests();

@@ -7,8 +7,7 @@ import { CommandForwarding } from '../cluster/command-forwarding.js';
 import { EventRelay } from '../cluster/event-relay.js';
 import { Leases } from '../cluster/leases.js';
 import type { NodeId } from '../cluster/keys.js';
-import type { NodeInfo } from '../cluster/membership.js';
-import { PlacementManager } from '../cluster/placement-manager.js';
+import { PlacementManager, type LiveNode } from '../cluster/placement-manager.js';
 import { connectRedis } from '../cluster/redis-client.js';
 import type { InstanceId } from '../../storage/index.js';
 import { ClusterStatus } from '../../protocol/cluster.js';
@@ -23,7 +22,7 @@ export interface Cluster {
   /** The instances this node holds now. */
   held(): InstanceId[];
   /** The live nodes as the last placement round saw them. */
-  nodes(): NodeInfo[];
+  nodes(): LiveNode[];
 }
 
 declare module 'fastify' {
@@ -33,7 +32,7 @@ declare module 'fastify' {
 }
 
 export interface ClusterOptions {
-  config: Pick<Config, 'REDIS_URL' | 'NODE_ID' | 'NODE_URL' | 'LEASE_TTL_MS'>;
+  config: Pick<Config, 'REDIS_URL' | 'NODE_ID' | 'NODE_URL' | 'LEASE_TTL_MS' | 'CLUSTER_SETTLE_MS' | 'CLUSTER_HOLD_DOWN_MS'>;
 }
 
 /** The listen address as other nodes reach it: a wildcard address is no address to them. */
@@ -71,7 +70,7 @@ export default fp(
     const redis = await connectRedis(config.REDIS_URL, log, 'commands', nodeId);
     // Subscriptions take a connection of their own (RESP2 allows nothing else on it).
     const sub = await connectRedis(config.REDIS_URL, log, 'events', nodeId);
-    const { registry, webhooks, pipeline, commands } = app.hub;
+    const { registry, webhooks, pipeline, commands, media } = app.hub;
     const relay = new EventRelay(redis, sub, nodeId, log);
     let placement: PlacementManager | undefined;
     const holds = (id: InstanceId) => placement?.holds(id) ?? false;
@@ -99,7 +98,14 @@ export default fp(
         }
       },
       holds,
-      runHere: (name, args, principal) => commands.runHere(name, args, principal)
+      runHere: (name, args, principal, upload) => {
+        if (!upload) return commands.runHere(name, args, principal);
+        // The file must be in this node's media folder already, byte for byte: nodes that share the folder see it there.
+        if (media.store.size(upload.sha256) !== upload.bytes) {
+          return Promise.reject(new Errors.uploadNotShared(String((args as { instance?: string }).instance)));
+        }
+        return commands.runHere(name, args, principal, { file: { ...upload, path: media.store.pathOf(upload.sha256) } });
+      }
     });
     await forwarding.start();
     commands.forwardWith(forwarding);
@@ -114,6 +120,8 @@ export default fp(
         instances: () => registry.sync(),
         storedToken: id => app.storage.fence.stored(id),
         ttlMs: config.LEASE_TTL_MS,
+        settleMs: config.CLUSTER_SETTLE_MS,
+        holdDownMs: config.CLUSTER_HOLD_DOWN_MS,
         log,
         hooks: {
           acquired: lease => {
@@ -131,7 +139,7 @@ export default fp(
         }
       });
       placement.start();
-      log.info({ node: nodeId, url, leaseTtlMs: placement.ttlMs }, 'joined the cluster');
+      log.info({ node: nodeId, url, leaseTtlMs: placement.ttlMs, settleMs: placement.settleMs }, 'joined the cluster');
     });
     // Before the sessions and the store close: every instance is handed back, so other nodes open it at once.
     app.addHook('preClose', async () => {

@@ -6,7 +6,7 @@ import { until } from './until.js';
 /** What `GET /cluster` answers: this node, the live nodes and the instances this node holds. */
 export interface ClusterStatus {
   node: string;
-  nodes: { id: string }[];
+  nodes: { id: string; settled: boolean }[];
   held: { name: string }[];
 }
 
@@ -17,9 +17,17 @@ export async function sharedStore(store: 'sqlite' | 'postgres'): Promise<Record<
   return store === 'postgres' ? { DATABASE_URL: await (await sharedPostgres()).createDatabase() } : {};
 }
 
-/** Waits until every node's membership lists all of them. */
+/**
+ * Waits until every node's membership lists all of them, settled (CLUSTER_SETTLE_MS):
+ * from then on an instance created goes where the hash over all of them puts it, and stays.
+ */
 export async function untilEveryNodeSeesAll(hubs: Map<string, Spawned>): Promise<void> {
-  for (const [node, hub] of hubs) await until(`${node} to see every node`, async () => (await clusterStatus(hub)).nodes.length === hubs.size);
+  for (const [node, hub] of hubs) {
+    await until(`${node} to see every node settled`, async () => {
+      const { nodes } = await clusterStatus(hub);
+      return nodes.length === hubs.size && nodes.every(n => n.settled);
+    });
+  }
 }
 
 /** The nodes that hold the instance's lease now. */

@@ -32,6 +32,9 @@ function node(id: string, list: () => string[] = () => instances) {
     node: { id, url: `http://${id}.invalid` },
     instances: list,
     ttlMs: 3000,
+    // The hold-down has its own tests (hold-down.test.ts): here a joining node takes its share at once.
+    settleMs: 0,
+    holdDownMs: 0,
     log: pino({ level: 'silent' }),
     hooks: {
       acquired: (lease: Lease) => void (held.add(lease.instance), events.push(`acquired ${lease.instance}`)),
