@@ -53,7 +53,7 @@ describe.each(['sqlite', 'postgres'] as const)('nodes on %s', store => {
   });
 
   test('after Redis loses its data, the store refuses the old holder’s writes; one node ends up with the instance and every message arrives once', async () => {
-    const env = { REDIS_URL: redis.url, RATE_LIMIT_PER_SECOND: '0', ...database };
+    const env = { REDIS_URL: redis.url, RATE_LIMIT_PER_SECOND: '0', CLUSTER_SETTLE_MS: '0', ...database };
     hubs.set(HOLDER, await spawnHub(dir.path, sim, ADMIN_KEY, { ...env, NODE_ID: HOLDER, LEASE_TTL_MS: HOLDER_TTL_MS }));
     const created = await hubClient(urlOf(HOLDER)).request('POST', '/instance/create', { instanceName: 'fenced' });
     const token = created.json.token as string;
