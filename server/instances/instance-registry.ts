@@ -566,7 +566,6 @@ export class InstanceRegistry {
 
   private onPushName(inst: LiveInstance, name: string): void {
     if (inst.row.push_name === name) return;
-    this.fenced(inst);
     this.write(inst, () => this.opts.storage.instances.updateAccount(inst.row.id, inst.row.owner, name));
     inst.row.push_name = name;
   }

@@ -125,6 +125,9 @@ describe.each(['sqlite', 'postgres'] as const)('nodes on %s', store => {
       await until(`${node}'s replay`, () => replay.events.some(e => e.event === 'new.message' && JSON.stringify(e.data).includes(after)));
       expect(replay.events.map(e => e.seq)).toEqual(Array.from({ length: replay.events.length }, (_, i) => i + 1));
       expect(sent.map(m => arrivals(m, replay.events))).toEqual(sent.map(() => 1));
+      // The old holder's close by WhatsApp (440) was refused by the store, not reported as the instance's own.
+      const states = replay.events.filter(e => e.event === 'connection.update').map(e => e.data as { state: string; statusReason: number });
+      expect(states.filter(s => s.state === 'refused' || s.statusReason === 440)).toEqual([]);
     }
   }, 180_000);
 });
