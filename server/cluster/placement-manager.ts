@@ -52,8 +52,9 @@ export const DEFAULT_LEASE_TTL_MS = 15_000;
 
 /**
  * Places instances on the live nodes. Each round it beats its heartbeat, claims
- * the instances that hash to this node (placement.ts), releases those that no
- * longer do, and renews the rest.
+ * the free instances that hash to this node among the settled ones, releases those
+ * a settled node now hashes higher for once their hold-down is over (placementOf in
+ * placement.ts), and renews the rest.
  *
  * A lease counts as held only until the start of its last successful claim or
  * renewal plus the TTL minus a safety margin, by this process's monotonic clock.
