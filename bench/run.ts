@@ -29,7 +29,8 @@ const BENCHMARKS: { name: string; file: string; args?: string[]; timeoutMs: numb
   { name: 'history', file: 'bench/history.ts', timeoutMs: 300_000 },
   { name: 'fleet', file: 'bench/fleet.ts', args: ['200', '50'], timeoutMs: 900_000 },
   { name: 'webhooks', file: 'bench/webhooks.ts', timeoutMs: 120_000 },
-  { name: 'postgres', file: 'bench/postgres-storage.ts', timeoutMs: 120_000 }
+  { name: 'postgres', file: 'bench/postgres-storage.ts', timeoutMs: 120_000 },
+  { name: 'cluster', file: 'bench/cluster.ts', timeoutMs: 600_000 }
 ];
 
 const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));

@@ -194,7 +194,7 @@ export class ClientConnection implements ClientLink {
         }
       ]
     });
-    if (!getBinaryNodeChild(reply, 'pair-device-sign')) throw new Error('the client did not sign the pairing');
+    if (!getBinaryNodeChild(reply, 'pair-device-sign')) throw new Error(`the client did not sign the pairing: ${JSON.stringify(reply)}`);
     // A phone links one client here: a new pairing unlinks the previous device.
     account.link?.close(LOGGED_OUT);
     account.unlink();

@@ -36,3 +36,21 @@ export async function holdersOf(hubs: Map<string, Spawned>, instance: string): P
   for (const [node, hub] of hubs) if ((await clusterStatus(hub)).held.some(h => h.name === instance)) found.push(node);
   return found;
 }
+
+/** Which nodes hold each instance now, from one `GET /cluster` per node. */
+export async function ownersByInstance(hubs: Map<string, Spawned>): Promise<Map<string, string[]>> {
+  const owners = new Map<string, string[]>();
+  for (const [node, hub] of hubs) for (const { name } of (await clusterStatus(hub)).held) owners.set(name, [...(owners.get(name) ?? []), node]);
+  return owners;
+}
+
+/**
+ * Starts one hub process per node on the shared store and Redis, one after the other: the first
+ * migrates the shared store before the others open it, and on a loaded machine hubs started
+ * together each take their whole start timeout to load.
+ */
+export async function spawnNodes(nodes: string[], spawn: (node: string) => Promise<Spawned>): Promise<Map<string, Spawned>> {
+  const hubs = new Map<string, Spawned>();
+  for (const node of nodes) hubs.set(node, await spawn(node));
+  return hubs;
+}

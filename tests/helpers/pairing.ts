@@ -16,3 +16,43 @@ export async function pairInstance(hub: ReturnType<typeof hubClient>, sim: Pick<
   await client.waitFor('connection.update', e => e.data.state === 'open');
   return { token, client };
 }
+
+/**
+ * Creates and pairs many instances at once through one hub, all followed by one
+ * socket `client` opened with the admin key: each is subscribed before its
+ * connect, so the client sees its whole log. In a cluster, `ready` waits until a node
+ * holds the new instance: a connect that finds no holder would open nothing. Returns each instance's token.
+ */
+export async function pairInstances(
+  hub: ReturnType<typeof hubClient>,
+  sim: Pick<WhatsAppSimulator, 'scan'>,
+  client: EventClient,
+  accounts: { name: string; phone: string }[],
+  opts: { ready?: (name: string) => Promise<unknown>; timeoutMs?: number; concurrency?: number } = {}
+): Promise<Map<string, string>> {
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const tokens = new Map<string, string>();
+  // A socket runs one subscribe at a time (the hub refuses a second while one replays): they queue here.
+  let subscribing: Promise<unknown> = Promise.resolve();
+  const pending = [...accounts];
+  const pair = async ({ name, phone }: { name: string; phone: string }) => {
+      const created = await hub.request('POST', '/instance/create', { instanceName: name });
+      if (created.status !== 201) throw new Error(`create ${name} failed: ${JSON.stringify(created.json)}`);
+      tokens.set(name, created.json.token as string);
+      const ack = await (subscribing = subscribing.then(() => client.emit('subscribe', { instance: name })));
+      if (!ack.ok) throw new Error(`subscribe ${name} failed: ${JSON.stringify(ack)}`);
+      await opts.ready?.(name);
+      const connect = await hub.request('GET', `/instance/connect/${name}`);
+      if (connect.status !== 200) throw new Error(`connect ${name} failed: ${JSON.stringify(connect.json)}`);
+      const qr = await client.waitFor('qrcode.updated', e => e.instance.name === name, timeoutMs);
+      await sim.scan(phone, qr.data.qrcode.code);
+      await client.waitFor('connection.update', e => e.instance.name === name && e.data.state === 'open', timeoutMs);
+  };
+  // A few at a time: each pairing costs its node CPU, and a node starved long enough steps down from its leases.
+  await Promise.all(
+    Array.from({ length: Math.min(opts.concurrency ?? accounts.length, accounts.length) }, async () => {
+      for (let next = pending.shift(); next; next = pending.shift()) await pair(next);
+    })
+  );
+  return tokens;
+}
