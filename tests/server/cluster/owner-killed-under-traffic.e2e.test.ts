@@ -120,7 +120,9 @@ describe.each(['sqlite', 'postgres'] as const)('nodes on %s', store => {
     expect(seen).toEqual([...new Set(seen)].sort((a, b) => a - b));
     expect(client.of('new.message').map(idOf).filter(id => ids.includes(id)).sort()).toEqual([...ids].sort());
     expect(receiver.problems).toEqual([]);
+    // The cursor read after the set may already be past an event the owner posted in between.
     const seqs = receiver.acknowledgedSeqs();
-    expect(seqs).toEqual(seqRange(start + 1, Math.max(...seqs)));
+    expect(seqs[0]).toBeLessThanOrEqual(start + 1);
+    expect(seqs).toEqual(seqRange(seqs[0]!, Math.max(...seqs)));
   }, 120_000);
 });
