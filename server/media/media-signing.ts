@@ -12,11 +12,8 @@ export class MediaSigner {
   private readonly secret: Buffer;
 
   constructor(settings: SettingsRepository) {
-    let stored = settings.get(SECRET_KEY);
-    if (!stored) {
-      stored = randomBytes(32).toString('hex');
-      settings.set(SECRET_KEY, stored);
-    }
+    // Set only if absent: cluster nodes booting at once on a new store must sign with one secret, or a URL signed on one fails on another.
+    const stored = settings.get(SECRET_KEY) ?? settings.setIfAbsent(SECRET_KEY, randomBytes(32).toString('hex'));
     this.secret = Buffer.from(stored, 'hex');
   }
 

@@ -67,8 +67,8 @@ function documentForm(bytes: Buffer, mediatype = 'document'): FormData {
   return form;
 }
 
-/** A contact sends an image; both nodes serve the same bytes for it. */
-async function receivedImageServedByBoth(phone: string, token: string, client: EventClient, nodes: string[]) {
+/** A contact sends an image; both nodes serve the same bytes for it, by the key and by a URL one of them signed. */
+async function receivedImageServedByBoth(name: string, phone: string, token: string, client: EventClient, nodes: string[]) {
   const image = randomBytes(64 * 1024);
   const { messageId } = await sim.sendMedia(phone, CONTACT, { type: 'image', base64: image.toString('base64'), mimetype: 'image/jpeg' });
   const event = await client.waitFor('new.message', e => e.data.header.messageId === messageId);
@@ -76,6 +76,13 @@ async function receivedImageServedByBoth(phone: string, token: string, client: E
     const got = await fetch(`${urlOf(node)}${event.data.body.media!.url}`, { headers: { apikey: token } });
     expect(got.status).toBe(200);
     expect(got.headers.get('content-type')).toBe('image/jpeg');
+    expect(sha256(Buffer.from(await got.arrayBuffer()))).toBe(sha256(image));
+  }
+  const signed = await hubClient(urlOf(nodes[1]!)).request('POST', `/media/signUrl/${name}`, { messageId, expiresIn: 60 }, token);
+  expect(signed.status).toBe(200);
+  for (const node of nodes) {
+    const got = await fetch(`${urlOf(node)}${signed.json.url as string}`);
+    expect(got.status).toBe(200);
     expect(sha256(Buffer.from(await got.arrayBuffer()))).toBe(sha256(image));
   }
 }
@@ -105,7 +112,7 @@ test('nodes sharing the media folder: a multipart upload to the node that does n
   expect(mediaFiles(dir.path).length).toBe(before);
 
   // An image the contact sends is stored by the owner; GET on the other node serves the same bytes.
-  await receivedImageServedByBoth(PHONE, token, client, [other, owner]);
+  await receivedImageServedByBoth('pics', PHONE, token, client, [other, owner]);
 }, 120_000);
 
 test('nodes with media folders of their own: the upload to the node that does not run the instance is refused with 409 and left nowhere, and received media is still served by either node', async () => {
@@ -129,6 +136,6 @@ test('nodes with media folders of their own: the upload to the node that does no
   expect(sim.outbox(phone).filter(o => o.media)).toEqual([]);
 
   // Each node downloads received media from WhatsApp into its own folder.
-  await receivedImageServedByBoth(phone, token, client, [other, owner]);
+  await receivedImageServedByBoth('apart', phone, token, client, [other, owner]);
 }, 120_000);
 
