@@ -32,6 +32,9 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
+    // No child logger per request either (pino's child serialises its bindings each time): the
+    // requests log nothing of their own, and the error handler names the request itself.
+    childLoggerFactory: (parent, bindings, childOpts) => (childOpts.level || childOpts.serializers ? parent.child(bindings, childOpts) : parent),
     bodyLimit: 4 * 1024 * 1024,
     ...httpServerOptions(opts.config),
     clientErrorHandler,
@@ -42,7 +45,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
 
   app.setErrorHandler((err, req, reply) => {
     const body = toErrorBody(err);
-    if (body.status >= 500) req.log.error({ err }, 'request failed');
+    if (body.status >= 500) req.log.error({ err, reqId: req.id }, 'request failed');
     void reply.status(body.status).send(body);
   });
   app.setNotFoundHandler((req, reply) => {

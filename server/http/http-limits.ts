@@ -60,12 +60,18 @@ export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoExcep
  */
 export function hardenServer(server: Server, limits: Limits): void {
   server.maxConnections = limits.HTTP_MAX_CONNECTIONS;
-  server.prependListener('request', (_req, res) => {
-    res.setHeader('x-content-type-options', 'nosniff');
-    // Node's close() ends only the keep-alive connections idle at that moment: one whose answer
-    // was still being written would hold the hub's shutdown open for the whole keep-alive timeout.
-    res.once('finish', () => {
-      if (!server.listening) server.closeIdleConnections();
-    });
-  });
+  server.prependListener('request', (_req, res) => res.setHeader('x-content-type-options', 'nosniff'));
+  // Node's close() ends only the keep-alive connections idle at that moment: one whose answer
+  // was still being written would hold the hub's shutdown open for the whole keep-alive timeout.
+  // So once closing, connections are ended as they fall idle (swept, rather than a listener on
+  // every response: that one cost a few percent of a small route's throughput).
+  const close = server.close.bind(server);
+  let sweep: NodeJS.Timeout | undefined;
+  server.close = ((callback?: (err?: Error) => void) => {
+    if (!sweep) {
+      sweep = setInterval(() => server.closeIdleConnections(), 20).unref();
+      server.once('close', () => clearInterval(sweep));
+    }
+    return close(callback);
+  }) as typeof server.close;
 }

@@ -5,7 +5,7 @@ import PQueue from 'p-queue';
 import QRCode from 'qrcode';
 import { DEFAULT_SETTINGS, type InstanceRef, type InstanceSettings, type PendingEvent } from '../../protocol/index.js';
 import { FencedOutError, type InstanceId, type InstanceRow, type SqliteAuthState, type Storage, type StoreProblem } from '../../storage/index.js';
-import { hashToken, newToken, tokenMatches } from '../auth/tokens.js';
+import { digestMatches, hashToken, newToken } from '../auth/tokens.js';
 import type { Config } from '../config.js';
 import { Errors } from '../errors.js';
 import type { EventPipeline } from '../events/event-pipeline.js';
@@ -138,11 +138,11 @@ export class InstanceRegistry {
     return this.live.get(name)?.row.id;
   }
 
-  /** The instance a token belongs to, compared in constant time. */
-  byToken(token: string): LiveInstance | undefined {
+  /** The instance a token belongs to, by the token's digest (`tokenDigest`), compared in constant time. */
+  byTokenDigest(digest: Buffer): LiveInstance | undefined {
     const find = () => {
       let found: LiveInstance | undefined;
-      for (const inst of this.live.values()) if (tokenMatches(token, inst.row.token_hash)) found = inst;
+      for (const inst of this.live.values()) if (digestMatches(digest, inst.row.token_hash)) found = inst;
       return found;
     };
     return find() ?? this.missed(find);

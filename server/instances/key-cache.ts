@@ -6,6 +6,13 @@ type KeyType = keyof SignalDataTypeMap;
 export const KEY_CACHE_ENTRIES = 512;
 
 /**
+ * Not kept: a pre-key is read at most once, when a contact opens a session with it, and
+ * deleted then; Baileys writes them hundreds at a time (812 at pairing), so keeping them
+ * would fill the cache of every idle instance with keys it will never read again.
+ */
+const UNCACHED: ReadonlySet<string> = new Set<KeyType>(['pre-key']);
+
+/**
  * A write-through cache of one connection's Signal keys. Decrypting a message
  * reads the sender's session (a query and a JSON revive of the stored value)
  * and writes it back: the read is served from here when this connection wrote
@@ -27,6 +34,7 @@ export function cachedKeys(store: SignalKeyStore, max = KEY_CACHE_ENTRIES): Sign
   };
   return {
     async get<T extends KeyType>(type: T, ids: string[]) {
+      if (UNCACHED.has(type)) return store.get(type, ids);
       const found: { [id: string]: SignalDataTypeMap[T] } = {};
       const missing: string[] = [];
       for (const id of ids) {
@@ -50,7 +58,7 @@ export function cachedKeys(store: SignalKeyStore, max = KEY_CACHE_ENTRIES): Sign
       return found;
     },
     async set(data: SignalDataSet) {
-      const keys = Object.entries(data).flatMap(([type, entries]) => Object.entries(entries ?? {}).map(([id, value]) => [`${type}:${id}`, value] as const));
+      const keys = Object.entries(data).flatMap(([type, entries]) => (UNCACHED.has(type) ? [] : Object.entries(entries ?? {})).map(([id, value]) => [`${type}:${id}`, value] as const));
       writes++;
       try {
         await store.set(data);

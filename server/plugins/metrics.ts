@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import fp from 'fastify-plugin';
 import type { FastifyRequest } from 'fastify';
-import { hashToken } from '../auth/tokens.js';
+import { tokenDigest } from '../auth/tokens.js';
 import { Errors } from '../errors.js';
 import { HubMetrics } from '../metrics/hub-metrics.js';
 import { instanceState } from '../commands/instance-commands.js';
@@ -71,11 +71,11 @@ export const metricsRoute = fp(
         return { byStatus, lagEvents, deadLetters: app.storage.webhooks.countDeadLetters() };
       }
     });
-    const tokenDigest = opts.metricsToken ? Buffer.from(hashToken(opts.metricsToken), 'hex') : undefined;
+    const metricsDigest = opts.metricsToken ? tokenDigest(opts.metricsToken) : undefined;
     const isMetricsToken = (key: string) => {
-      if (!tokenDigest) return false;
-      const digest = Buffer.from(hashToken(key), 'hex');
-      return digest.length === tokenDigest.length && timingSafeEqual(digest, tokenDigest);
+      if (!metricsDigest) return false;
+      const digest = tokenDigest(key);
+      return digest.length === metricsDigest.length && timingSafeEqual(digest, metricsDigest);
     };
     app.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
       const key = presented(req);

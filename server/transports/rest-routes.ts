@@ -101,17 +101,18 @@ export async function restRoutes(app: FastifyInstance, opts: { commands: Command
   // the compiled validators every transport shares. Fastify's Ajv would coerce types
   // ("4242001" for 4242001) and drop unknown fields, which the sockets refuse.
   r.setValidatorCompiler(() => () => true);
-  r.addHook('onRequest', async (req: FastifyRequest) => {
+  // A callback hook, not an async one: it runs on every request, and has nothing to wait for.
+  r.addHook('onRequest', (req: FastifyRequest, _reply, done) => {
     const principal = opts.authenticate(req.headers.apikey);
-    if (!principal) throw new Errors.unauthorized();
+    if (!principal) return done(new Errors.unauthorized());
     req.principal = principal;
+    done();
   });
-  await registerMultipart(r, opts.media.maxBytes);
 
-  for (const [method, url, command, from, status = 200] of ROUTES) {
+  const define = (scope: typeof r, [method, url, command, from, status = 200]: (typeof ROUTES)[number]) => {
     const hasInstance = url.includes(':instance');
     const media = MEDIA_COMMANDS.has(command);
-    r.route({
+    scope.route({
       method,
       url,
       // A JSON send carries its file as base64: room for MEDIA_MAX_BYTES of it, on these routes only.
@@ -141,5 +142,14 @@ export async function restRoutes(app: FastifyInstance, opts: { commands: Command
         return reply.status(status).send(result);
       }
     });
+  };
+  for (const entry of ROUTES) {
+    if (entry[2] !== 'message.sendMedia') define(r, entry);
+    // The multipart parser and its two hooks per request, only where a file part is taken.
+    else
+      await r.register(async scope => {
+        await registerMultipart(scope, opts.media.maxBytes);
+        define(scope.withTypeProvider<TypeBoxTypeProvider>(), entry);
+      });
   }
 }

@@ -75,4 +75,16 @@ describe('cachedKeys', () => {
     await keys.get('session', ['a', 'b', 'c']);
     expect(s.reads).toEqual(['b']);
   });
+
+  it('keeps no pre-keys: they are written by the hundred and read at most once', async () => {
+    const s = countingStore();
+    const keys = cachedKeys(s.store, 2);
+    await keys.set({ session: { a: session(1) } });
+    await keys.set({ 'pre-key': { 1: { public: session(1), private: session(1) }, 2: { public: session(2), private: session(2) } } });
+    expect(await keys.get('pre-key', ['1'])).toEqual({ 1: { public: session(1), private: session(1) } });
+    await keys.get('pre-key', ['1']);
+    // The session written before them is still held: the pre-keys did not push it out.
+    await keys.get('session', ['a']);
+    expect(s.reads).toEqual(['1', '1']);
+  });
 });
