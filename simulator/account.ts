@@ -40,6 +40,12 @@ export class SimAccount {
   offline = false;
   /** Until this time (ms since the epoch) every login of the account is dropped, as on a network that is down. */
   unreachableUntil = 0;
+  /**
+   * While true, the client's delivery receipts are lost on the way, as on a link that
+   * breaks right after the client sent them: the messages stay unreceipted, and go to
+   * the next login again.
+   */
+  losesReceipts = false;
   readonly outbox: OutboxEntry[] = [];
   /** Groups the account is or was in, by the user part of their JID. */
   readonly groups = new Map<string, SimGroup>();

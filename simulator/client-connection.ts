@@ -464,6 +464,7 @@ export class ClientConnection implements ClientLink {
         await receiveFromClient(account, this.linked, node, n => this.send(n), this.host.media);
         return;
       case 'receipt': {
+        if (account.losesReceipts) return;
         const ids = [node.attrs.id ?? '', ...itemIds(node)];
         // A retry receipt asks for the message again: it was not taken.
         if (node.attrs.type !== 'retry') for (const id of ids) this.unacked.delete(id);

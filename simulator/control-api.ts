@@ -300,6 +300,10 @@ export function buildControlApi(sim: WhatsAppSimulator): FastifyInstance {
     },
     async req => sim.kick(req.params.phone, req.body.reason as Parameters<WhatsAppSimulator['kick']>[1], { unreachableMs: req.body.unreachableMs })
   );
+  app.post('/accounts/:phone/lose-receipts', { schema: { params: PhoneParams, body: Type.Object({ lose: Type.Boolean() }) } }, async req => {
+    sim.loseReceipts(req.params.phone, req.body.lose);
+    return { lose: req.body.lose };
+  });
   app.post('/accounts/:phone/offline', { schema: { params: PhoneParams, body: Type.Object({ offline: Type.Boolean() }) } }, async req => {
     sim.setOffline(req.params.phone, req.body.offline);
     return { offline: req.body.offline };

@@ -419,6 +419,11 @@ export class WhatsAppSimulator {
     await account.deliver(contactReceipt(sent?.to ?? contact.pnJid, messageIds, 'read'));
   }
 
+  /** Makes the client's receipts go missing until turned off (the messages they answer come again at the next login). */
+  loseReceipts(phone: Phone, lose: boolean): void {
+    this.account(phone).losesReceipts = lose;
+  }
+
   /**
    * Ends the client's session as WhatsApp would: logout 401, replaced 440, restart 515, or a
    * dropped socket; a drop with `unreachableMs` also drops every login for that long, so the

@@ -35,16 +35,22 @@ function batches<T>(items: T[], size: number): T[][] {
   return out;
 }
 
-/** Stores messages that carry content and answers each with its contract shape. */
-function stored(ctx: TranslateContext, messages: WAMessage[]): { msg: WAMessage; item: MessageItemData }[] {
-  const out: { msg: WAMessage; item: MessageItemData }[] = [];
+/**
+ * Stores messages that carry content and answers each with its contract shape.
+ * `again` marks an inbound message that was stored before: WhatsApp delivers it
+ * once more when its receipt never went out (the process died between the commit
+ * and the receipt, here or on another node), and its event is already in the log.
+ */
+function stored(ctx: TranslateContext, messages: WAMessage[]): { msg: WAMessage; item: MessageItemData; again: boolean }[] {
+  const out: { msg: WAMessage; item: MessageItemData; again: boolean }[] = [];
   for (const msg of messages) {
     if (isPlumbing(msg)) continue;
     const plain = toMessageItem(msg, ctx.lookup);
     if (!plain) continue;
+    const again = !plain.header.fromMe && ctx.storage.messages.get(ctx.instanceId, storedChat(msg, plain), plain.header.messageId, false) !== undefined;
     storeMessage(ctx, msg, plain);
     registerMedia(ctx, msg, plain);
-    out.push({ msg, item: withMedia(ctx.instanceName, msg, plain) });
+    out.push({ msg, item: withMedia(ctx.instanceName, msg, plain), again });
   }
   return out;
 }
@@ -63,9 +69,10 @@ export function historyMessages(ctx: TranslateContext, messages: WAMessage[], hi
  * account from the hub or the phone). Only statuses have their own event.
  */
 export function upsert(ctx: TranslateContext, data: BaileysEventMap['messages.upsert']): PendingEvent[] {
-  return stored(ctx, data.messages).map(({ msg, item }) =>
-    isJidStatusBroadcast(msg.key.remoteJid ?? '') ? { event: 'status.broadcast', data: item } : { event: 'new.message', data: item }
-  );
+  return stored(ctx, data.messages).flatMap(({ msg, item, again }): PendingEvent[] => {
+    if (again) return [];
+    return [isJidStatusBroadcast(msg.key.remoteJid ?? '') ? { event: 'status.broadcast', data: item } : { event: 'new.message', data: item }];
+  });
 }
 
 /** The stored message takes the edit's body, so what the hub serves afterwards is the edited text. */
