@@ -49,8 +49,9 @@ for (const side of ['cluster', 'single'] as const) {
 }
 
 // The cluster's default lease (15 s): nothing is killed here, and a node starved on two cores must not step down mid-pairing.
+// No settle time or hold-down: the nodes start together and the instances spread by their hash at once.
 const clusterDb = await postgres.createDatabase();
-const nodes = await spawnNodes(NODES, node => spawnHub(`${dir.path}/cluster`, sim, ADMIN_KEY, { ...env, REDIS_URL: redis.url, NODE_ID: node, DATABASE_URL: clusterDb }));
+const nodes = await spawnNodes(NODES, node => spawnHub(`${dir.path}/cluster`, sim, ADMIN_KEY, { ...env, REDIS_URL: redis.url, NODE_ID: node, DATABASE_URL: clusterDb, CLUSTER_SETTLE_MS: '0', CLUSTER_HOLD_DOWN_MS: '0' }));
 const single: Spawned = await spawnHub(`${dir.path}/single`, sim, ADMIN_KEY, { ...env, DATABASE_URL: await postgres.createDatabase() });
 const hubsOf: Record<Side, Spawned[]> = { cluster: [...nodes.values()], single: [single] };
 const urlOf = (hub: Spawned) => hub.vars.WAHUB_URL!;
@@ -77,6 +78,7 @@ let relayed = 0;
 let closed: string | undefined;
 /** Subscribers told that relayed events were cut, and the reasons Redis logged for dropping a client. */
 let cuts = 0;
+let finished = false;
 const redisLog: string[] = [];
 redis.child.stdout?.on('data', (d: Buffer) => redisLog.push(...String(d).split('\n').filter(l => /clos|buffer/i.test(l))));
 for (const side of ['cluster', 'single'] as const) {
@@ -93,9 +95,12 @@ for (const side of ['cluster', 'single'] as const) {
         sub.client = client;
         client.socket.onAny((_event: string, e: { seq?: number }) => void (typeof e?.seq === 'number' && (sub.lastSeq = e.seq)));
         client.socket.on('new.message', (e: { data: { header: { fromMe: boolean } } }) => void (e.data.header.fromMe || n++));
+        let cut = false;
+        client.socket.on('disconnect', (why: string) => void (cut || finished || (closed ??= `${name} on ${at}: ${why}`)));
         client.socket.on('error', (e: { status?: number }) => {
           if (e?.status !== 503) return void (closed ??= `${name} on ${at}: ${JSON.stringify(e)}`);
           cuts++;
+          cut = true;
           client.close();
           follow(sub.lastSeq).catch(err => (closed ??= `${name} on ${at}: resubscribe failed: ${String(err)}`));
         });
@@ -168,6 +173,7 @@ report([
     note: 'user + system CPU of the hub processes over their side\'s rounds, divided by the envelopes the subscribers received'
   }
 ]);
+finished = true;
 for (const side of ['cluster', 'single'] as const) subscribers[side].forEach(s => s.client.close());
 for (const hub of [...hubsOf.cluster, single]) await hub.stop('SIGKILL');
 await redis.stop();
