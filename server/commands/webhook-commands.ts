@@ -22,6 +22,12 @@ export function webhookCommands(webhooks: WebhookManager, registry: InstanceRegi
     'webhook.find': ({ instance }) => webhooks.find(idOf(instance)),
     'webhook.delete': ({ instance, id }) => webhooks.delete(idOf(instance), id).catch(fenced(instance)),
     'webhook.deliveries': ({ instance, id }) => webhooks.deliveries(idOf(instance), id),
-    'webhook.redeliver': ({ instance, id, fromSeq }) => webhooks.redeliver(idOf(instance), id, fromSeq)
+    'webhook.redeliver': ({ instance, id, fromSeq }) => {
+      try {
+        return webhooks.redeliver(idOf(instance), id, fromSeq);
+      } catch (err) {
+        return fenced(instance)(err);
+      }
+    }
   };
 }

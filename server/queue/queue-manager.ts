@@ -43,16 +43,18 @@ export class QueueManager {
     const min = options.minDelayMs ?? 1000;
     const max = options.maxDelayMs ?? Math.max(min, 3000);
     if (max < min) throw new Errors.badRequest('options.maxDelayMs must not be below options.minDelayMs');
-    const row = this.storage.queues.create(
-      {
-        id: randomUUID(),
-        instance_id: inst.row.id,
-        state: 'queued',
-        message: JSON.stringify(message),
-        options: JSON.stringify({ ...options, minDelayMs: min, maxDelayMs: max }),
-        total: numbers.length
-      },
-      numbers
+    const row = this.registry.writeFor(inst.row.id, () =>
+      this.storage.queues.create(
+        {
+          id: randomUUID(),
+          instance_id: inst.row.id,
+          state: 'queued',
+          message: JSON.stringify(message),
+          options: JSON.stringify({ ...options, minDelayMs: min, maxDelayMs: max }),
+          total: numbers.length
+        },
+        numbers
+      )
     );
     this.events.started(inst, row);
     this.runner.start(row.id);

@@ -183,7 +183,7 @@ export class WebhookManager {
     const row = this.own(instanceId, id);
     const last = this.storage.events.lastSeq(instanceId);
     if (fromSeq > last) throw new Errors.badRequest(`fromSeq ${fromSeq} is after the last event (${last})`);
-    this.storage.webhooks.rewind(id, fromSeq);
+    this.edit(instanceId, () => this.storage.webhooks.rewind(id, fromSeq));
     if (this.runsHere(row.instance_id)) this.workerFor(row).reset();
     return this.info(this.storage.webhooks.get(id)!);
   }

@@ -186,7 +186,7 @@ eachBackend(backend => {
     expect(b.instanceSettings.get(id)).toEqual({ alwaysOnline: false });
   });
 
-  test('webhook.set and webhook.delete on a node fenced out change no webhook', async () => {
+  test('webhook.set, webhook.delete and webhook.redeliver on a node fenced out change no webhook', async () => {
     const delivery = { maxAttempts: 1, timeoutMs: 1000, backoffBaseMs: 10, backoffMaxMs: 10, pageSize: 10 };
     const manager = (s: Storage) => {
       const m = new WebhookManager(s, delivery, true, pino({ level: 'silent' }));
@@ -200,7 +200,8 @@ eachBackend(backend => {
     await expect(onA.set(id, { instance: 'alpha', url: 'http://127.0.0.1:9/a' }, admin)).rejects.toThrow(FencedOutError);
     await expect(onA.set(id, { instance: 'alpha', url: 'http://127.0.0.1:9/b', enabled: false }, admin)).rejects.toThrow(FencedOutError);
     await expect(onA.delete(id, webhook.id)).rejects.toThrow(FencedOutError);
-    expect(b.webhooks.listByInstance(id).map(w => [w.url, w.enabled])).toEqual([['http://127.0.0.1:9/b', 1]]);
+    expect(() => onA.redeliver(id, webhook.id, 1)).toThrow(FencedOutError);
+    expect(b.webhooks.listByInstance(id).map(w => [w.url, w.enabled, w.cursor])).toEqual([['http://127.0.0.1:9/b', 1, 2]]);
     await Promise.all([onA.close(), onB.close()]);
   });
 });
