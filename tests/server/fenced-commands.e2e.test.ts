@@ -1,0 +1,62 @@
+import type { WhatsAppSimulator } from '../../simulator/simulator.js';
+import { ADMIN_KEY, startHub, type TestHub } from '../helpers/hub.js';
+import { startSimulator } from '../helpers/simulator.js';
+
+let sim: WhatsAppSimulator;
+let hub: TestHub;
+let id: string;
+let queueId: string;
+
+/**
+ * The commands a holder answers write with its lease token, through the REST layer
+ * as callers reach it. The hub stands for a node that still counts on its lease
+ * (token 1); the store then takes token 2, as a newer holder's first write does.
+ */
+beforeAll(async () => {
+  sim = await startSimulator();
+  hub = await startHub(sim, { env: { RATE_LIMIT_PER_SECOND: '0' } });
+  await hub.request('POST', '/instance/create', { instanceName: 'fenced' }, ADMIN_KEY);
+  id = hub.app.hub.registry.idOf('fenced')!;
+  hub.app.storage.fenceWith(() => 1);
+  hub.app.hub.registry.placeWith({ holds: () => true });
+  hub.app.hub.webhooks.placeWith(() => true);
+});
+afterAll(async () => {
+  await hub.close();
+  await sim.stop();
+});
+
+const settings = (body: Record<string, unknown>) => hub.request('POST', '/settings/set/fenced', body, ADMIN_KEY);
+const webhooks = async () => (await hub.request('GET', '/webhook/find/fenced', undefined, ADMIN_KEY)).json as { url: string; enabled: boolean }[];
+
+test('a holder whose token the store still has writes its commands', async () => {
+  expect(await settings({ alwaysOnline: true })).toMatchObject({ status: 200, json: { alwaysOnline: true } });
+  expect(await hub.request('POST', '/webhook/set/fenced', { url: 'http://127.0.0.1:9/one' }, ADMIN_KEY)).toMatchObject({ status: 201 });
+  const bulk = await hub.request('POST', '/message/sendBulk/fenced', { numbers: ['5541983000002'], message: { text: 'bulk' } }, ADMIN_KEY);
+  expect(bulk.status).toBe(201);
+  queueId = (bulk.json as { queueId: string }).queueId;
+  expect(hub.app.storage.fence.stored(id)).toBe(1);
+});
+
+test('after a newer token, settings, webhook and queue commands answer 409 HUB_OTHER_NODE and change nothing', async () => {
+  hub.app.storage.fence.pass(id, 2);
+  // HUB_OTHER_NODE on the wire: an unmapped store refusal would be a 500 'internal error'.
+  const refused = { status: 409, json: { status: 409, error: 'Conflict', message: 'instance fenced is open on another node of the cluster' } };
+  expect(await settings({ alwaysOnline: false })).toMatchObject(refused);
+  expect(await hub.request('POST', '/webhook/set/fenced', { url: 'http://127.0.0.1:9/two' }, ADMIN_KEY)).toMatchObject(refused);
+  expect(await hub.request('POST', '/webhook/set/fenced', { url: 'http://127.0.0.1:9/one', enabled: false }, ADMIN_KEY)).toMatchObject(refused);
+  const [hook] = (await hub.request('GET', '/webhook/find/fenced', undefined, ADMIN_KEY)).json as { id: string }[];
+  expect(await hub.request('DELETE', '/webhook/delete/fenced', { id: hook!.id }, ADMIN_KEY)).toMatchObject(refused);
+  const queue = () => hub.app.storage.queues.get(queueId)!;
+  const before = queue();
+  expect(await hub.request('PUT', '/queue/pause/fenced', { queueId }, ADMIN_KEY)).toMatchObject(refused);
+  expect(await hub.request('DELETE', '/queue/delete/fenced', { queueId }, ADMIN_KEY)).toMatchObject(refused);
+  expect(await hub.request('POST', '/message/sendBulk/fenced', { numbers: ['5541983000003'], message: { text: 'late' } }, ADMIN_KEY)).toMatchObject(refused);
+  expect([queue().state, queue().reason]).toEqual([before.state, before.reason]);
+  expect(hub.app.storage.queues.listByInstance(id).map(q => q.id)).toEqual([queueId]);
+
+  // The process goes on answering, and the store holds what the earlier holder wrote.
+  expect(await hub.request('GET', '/settings/find/fenced', undefined, ADMIN_KEY)).toMatchObject({ status: 200, json: { alwaysOnline: true } });
+  expect((await webhooks()).map(w => [w.url, w.enabled])).toEqual([['http://127.0.0.1:9/one', true]]);
+  expect(hub.app.storage.fence.stored(id)).toBe(2);
+});
