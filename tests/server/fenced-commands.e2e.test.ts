@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { WhatsAppSimulator } from '../../simulator/simulator.js';
 import { ADMIN_KEY, startHub, type TestHub } from '../helpers/hub.js';
 import { startSimulator } from '../helpers/simulator.js';
@@ -26,6 +27,24 @@ afterAll(async () => {
   await sim.stop();
 });
 
+/** A received image whose bytes are in this node's media folder already, its row not yet marked stored. */
+const mediaRow = async (messageId: string) => {
+  const file = await hub.app.hub.media.store.put(Readable.from([Buffer.from(`bytes of ${messageId}`)]), { maxBytes: 1024 });
+  hub.app.storage.media.register({
+    instance_id: id,
+    message_id: messageId,
+    chat_jid: '5541983000002@s.whatsapp.net',
+    from_me: 0,
+    media_type: 'image',
+    mimetype: 'image/jpeg',
+    file_length: file.bytes,
+    sha256: file.sha256,
+    stored: false
+  } as Parameters<typeof hub.app.storage.media.register>[0]);
+};
+const getMedia = (messageId: string) => fetch(`${hub.url}/media/fenced/${messageId}`, { headers: { apikey: ADMIN_KEY } });
+const storedAt = (messageId: string) => hub.app.storage.media.get(id, messageId as never)!.stored_at;
+
 const settings = (body: Record<string, unknown>) => hub.request('POST', '/settings/set/fenced', body, ADMIN_KEY);
 const webhooks = async () => (await hub.request('GET', '/webhook/find/fenced', undefined, ADMIN_KEY)).json as { url: string; enabled: boolean }[];
 
@@ -35,10 +54,14 @@ test('a holder whose token the store still has writes its commands', async () =>
   const bulk = await hub.request('POST', '/message/sendBulk/fenced', { numbers: ['5541983000002'], message: { text: 'bulk' } }, ADMIN_KEY);
   expect(bulk.status).toBe(201);
   queueId = (bulk.json as { queueId: string }).queueId;
+  await mediaRow('M0');
+  expect((await getMedia('M0')).status).toBe(200);
+  expect(storedAt('M0')).toEqual(expect.any(Number));
   expect(hub.app.storage.fence.stored(id)).toBe(1);
 });
 
-test('after a newer token, settings, webhook and queue commands answer 409 HUB_OTHER_NODE and change nothing', async () => {
+test('after a newer token, settings, webhook, queue and media writes answer 409 HUB_OTHER_NODE and change nothing', async () => {
+  await mediaRow('M1');
   hub.app.storage.fence.pass(id, 2);
   // HUB_OTHER_NODE on the wire: an unmapped store refusal would be a 500 'internal error'.
   const refused = { status: 409, json: { status: 409, error: 'Conflict', message: 'instance fenced is open on another node of the cluster' } };
@@ -54,6 +77,9 @@ test('after a newer token, settings, webhook and queue commands answer 409 HUB_O
   expect(await hub.request('POST', '/message/sendBulk/fenced', { numbers: ['5541983000003'], message: { text: 'late' } }, ADMIN_KEY)).toMatchObject(refused);
   expect([queue().state, queue().reason]).toEqual([before.state, before.reason]);
   expect(hub.app.storage.queues.listByInstance(id).map(q => q.id)).toEqual([queueId]);
+  const media = await getMedia('M1');
+  expect({ status: media.status, json: await media.json() }).toMatchObject(refused);
+  expect(storedAt('M1')).toBeNull();
 
   // The process goes on answering, and the store holds what the earlier holder wrote.
   expect(await hub.request('GET', '/settings/find/fenced', undefined, ADMIN_KEY)).toMatchObject({ status: 200, json: { alwaysOnline: true } });
