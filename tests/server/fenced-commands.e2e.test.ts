@@ -54,6 +54,8 @@ test('a holder whose token the store still has writes its commands', async () =>
   const bulk = await hub.request('POST', '/message/sendBulk/fenced', { numbers: ['5541983000002'], message: { text: 'bulk' } }, ADMIN_KEY);
   expect(bulk.status).toBe(201);
   queueId = (bulk.json as { queueId: string }).queueId;
+  // The runner's own move: nothing to send on, so it holds the queue.
+  expect(hub.app.storage.queues.get(queueId)).toMatchObject({ state: 'waiting' });
   await mediaRow('M0');
   expect((await getMedia('M0')).status).toBe(200);
   expect(storedAt('M0')).toEqual(expect.any(Number));
@@ -77,6 +79,10 @@ test('after a newer token, settings, webhook, queue and media writes answer 409 
   expect(await hub.request('POST', '/message/sendBulk/fenced', { numbers: ['5541983000003'], message: { text: 'late' } }, ADMIN_KEY)).toMatchObject(refused);
   expect([queue().state, queue().reason]).toEqual([before.state, before.reason]);
   expect(hub.app.storage.queues.listByInstance(id).map(q => q.id)).toEqual([queueId]);
+  // The newer holder resumed the queue; this node's runner, started again, cannot hold it (its move runs before any await).
+  hub.app.storage.queues.setState(queueId, 'queued');
+  hub.app.hub.queues.resumeAll();
+  expect(queue().state).toBe('queued');
   const media = await getMedia('M1');
   expect({ status: media.status, json: await media.json() }).toMatchObject(refused);
   expect(storedAt('M1')).toBeNull();
