@@ -345,7 +345,7 @@ export class InstanceRegistry {
     const inst = this.get(name);
     checkSettings(patch);
     const next = { ...inst.settings, ...patch };
-    this.watched(() => this.opts.storage.instanceSettings.set(inst.row.id, next));
+    this.writeFor(inst.row.id, () => this.opts.storage.instanceSettings.set(inst.row.id, next));
     const presenceChanged = next.alwaysOnline !== inst.settings.alwaysOnline;
     const proxyChanged = next.proxy !== inst.settings.proxy;
     inst.settings = next;
@@ -423,6 +423,18 @@ export class InstanceRegistry {
   write<T>(inst: LiveInstance, fn: () => T): T {
     this.fenced(inst);
     return this.watched(() => this.opts.storage.write(inst.row.id, fn), inst);
+  }
+
+  /**
+   * A write for an instance that a command or a media fetch makes, not its session:
+   * fenced like the instance's own writes when this node holds it (a node fenced out
+   * answers HUB_OTHER_NODE and steps down); a plain transaction when it does not, as
+   * while nobody holds the instance the node reached answers from the store.
+   */
+  writeFor<T>(instanceId: InstanceId, fn: () => T): T {
+    const inst = this.list().find(i => i.row.id === instanceId);
+    if (inst && this.owns(inst)) return this.write(inst, fn);
+    return this.watched(() => this.opts.storage.transaction(fn), inst);
   }
 
   private materialize(row: InstanceRow): LiveInstance {

@@ -42,6 +42,8 @@ export interface MediaInstances {
   socketOf(instance: string): WASocket | undefined;
   /** The proxy URL the instance's connections go through, null for none. */
   proxyOf(instance: string): string | null;
+  /** A write of the instance's media rows: fenced when this node holds the instance. */
+  write<T>(instanceId: string, fn: () => T): T;
 }
 
 /**
@@ -111,7 +113,8 @@ export class MediaService {
         const row = this.storage.media.get(source.id, id);
         if (!row || row.stored_at !== null) continue;
         if (this.store.has(row.sha256)) {
-          this.storage.media.markStored(source.id, id);
+          // A refusal is this node's lost lease (it steps down); the next holder marks the file.
+          this.markStored(source.id, id).catch(err => this.log.warn({ err, instance: source.ref.name, messageId: id }, 'media not marked stored'));
           continue;
         }
         if (this.config.MEDIA_DOWNLOAD !== 'eager' || row.file_length > this.config.MEDIA_MAX_BYTES) continue;
@@ -139,10 +142,7 @@ export class MediaService {
    */
   ensureStored(instance: string, row: MediaRow): Promise<MediaRow> {
     if (row.stored_at !== null && this.store.has(row.sha256)) return Promise.resolve(row);
-    if (this.store.has(row.sha256)) {
-      this.storage.media.markStored(row.instance_id, row.message_id);
-      return Promise.resolve({ ...row, stored_at: Date.now() });
-    }
+    if (this.store.has(row.sha256)) return this.markStored(row.instance_id, row.message_id).then(() => ({ ...row, stored_at: Date.now() }));
     if (this.config.MEDIA_DOWNLOAD === 'off') return Promise.reject(new Errors.mediaNotFound(`${row.message_id} (MEDIA_DOWNLOAD=off)`));
     if (row.file_length > this.config.MEDIA_MAX_BYTES) return Promise.reject(new Errors.mediaTooLarge(this.config.MEDIA_MAX_BYTES));
     const key = `${row.instance_id}:${row.message_id}`;
@@ -175,13 +175,23 @@ export class MediaService {
       const updated = await sock.updateMediaMessage(stored.message).catch((e: Error) => {
         throw new Errors.mediaUnavailable(`re-upload failed: ${e.message}`);
       });
-      this.storage.messages.upsert(row.instance_id, { ...stored, message: updated });
+      this.instances.write(row.instance_id, () => this.storage.messages.upsert(row.instance_id, { ...stored, message: updated }));
       await this.fetchInto(instance, updated, row).catch((e: Error) => {
         throw new Errors.mediaUnavailable(e.message);
       });
     }
-    this.storage.media.markStored(row.instance_id, row.message_id);
+    await this.markStored(row.instance_id, row.message_id);
     return { ...row, stored_at: Date.now() };
+  }
+
+  /** The stored flag, fenced like the instance's other writes; a refusal rejects (HUB_OTHER_NODE) instead of throwing. */
+  private markStored(instanceId: string, messageId: string): Promise<void> {
+    try {
+      this.instances.write(instanceId, () => this.storage.media.markStored(instanceId, messageId));
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /**

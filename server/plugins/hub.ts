@@ -104,7 +104,8 @@ export default fp(
           } catch {
             return null;
           }
-        }
+        },
+        write: (instanceId, fn) => registry.writeFor(instanceId, fn)
       },
       app.log as unknown as Logger
     );

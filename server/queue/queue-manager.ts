@@ -43,16 +43,18 @@ export class QueueManager {
     const min = options.minDelayMs ?? 1000;
     const max = options.maxDelayMs ?? Math.max(min, 3000);
     if (max < min) throw new Errors.badRequest('options.maxDelayMs must not be below options.minDelayMs');
-    const row = this.storage.queues.create(
-      {
-        id: randomUUID(),
-        instance_id: inst.row.id,
-        state: 'queued',
-        message: JSON.stringify(message),
-        options: JSON.stringify({ ...options, minDelayMs: min, maxDelayMs: max }),
-        total: numbers.length
-      },
-      numbers
+    const row = this.registry.writeFor(inst.row.id, () =>
+      this.storage.queues.create(
+        {
+          id: randomUUID(),
+          instance_id: inst.row.id,
+          state: 'queued',
+          message: JSON.stringify(message),
+          options: JSON.stringify({ ...options, minDelayMs: min, maxDelayMs: max }),
+          total: numbers.length
+        },
+        numbers
+      )
     );
     this.events.started(inst, row);
     this.runner.start(row.id);
@@ -73,7 +75,7 @@ export class QueueManager {
     const inFlight = this.runner.isSending(queueId);
     const to: QueueState = inFlight ? 'pausing' : 'paused';
     assertMove(row.state as QueueState, to);
-    this.storage.queues.setState(queueId, to, PAUSED_BY_USER);
+    this.registry.writeFor(inst.row.id, () => this.storage.queues.setState(queueId, to, PAUSED_BY_USER));
     if (!inFlight) this.events.action(inst, row, 'pause', PAUSED_BY_USER);
     return this.get(instance, queueId, false);
   }
@@ -81,7 +83,7 @@ export class QueueManager {
   resume(instance: string, queueId: string): Info {
     const { inst, row } = this.owned(instance, queueId);
     assertMove(row.state as QueueState, 'queued');
-    this.storage.queues.setState(queueId, 'queued');
+    this.registry.writeFor(inst.row.id, () => this.storage.queues.setState(queueId, 'queued'));
     this.events.action(inst, row, 'resume');
     this.runner.start(queueId);
     return this.get(instance, queueId, false);
@@ -90,7 +92,7 @@ export class QueueManager {
   delete(instance: string, queueId: string): Info {
     const { inst, row } = this.owned(instance, queueId);
     assertMove(row.state as QueueState, 'deleted');
-    this.storage.queues.setState(queueId, 'deleted', 'deleted by a user');
+    this.registry.writeFor(inst.row.id, () => this.storage.queues.setState(queueId, 'deleted', 'deleted by a user'));
     this.runner.cancelWake(queueId);
     this.events.action(inst, row, 'delete', 'deleted by a user');
     return this.get(instance, queueId, false);
@@ -99,11 +101,17 @@ export class QueueManager {
   /** On start: every queue that still has work goes on (a `pausing` one was paused mid-send). */
   resumeAll(): void {
     // In a cluster each node runs the queues of the instances it holds; the others resume when their instance opens here.
-    const here = new Set(this.registry.list().filter(i => this.registry.owns(i)).map(i => i.row.id));
+    const here = new Map(this.registry.list().filter(i => this.registry.owns(i)).map(i => [i.row.id, i]));
     for (const q of this.storage.queues.listInStates(ACTIVE)) {
-      if (!here.has(q.instance_id)) continue;
+      const inst = here.get(q.instance_id);
+      if (!inst) continue;
       if (q.state === 'pausing') {
-        this.storage.queues.setState(q.id, 'paused', PAUSED_BY_USER);
+        try {
+          this.registry.write(inst, () => this.storage.queues.setState(q.id, 'paused', PAUSED_BY_USER));
+        } catch (err) {
+          // Fenced out meanwhile: the node holding the instance now finishes the pause.
+          if ((err as { code?: string }).code !== 'HUB_OTHER_NODE') throw err;
+        }
         continue;
       }
       this.runner.start(q.id);

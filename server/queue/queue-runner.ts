@@ -121,9 +121,10 @@ export class QueueRunner {
     await Promise.all(this.running.values());
   }
 
-  private move(q: QueueRow, to: QueueState, reason: string | null = null): void {
+  /** The queue's own move, fenced like its recipients' marks: a node fenced out moves nothing. */
+  private move(inst: LiveInstance, q: QueueRow, to: QueueState, reason: string | null = null): void {
     assertMove(q.state as QueueState, to);
-    this.storage.queues.setState(q.id, to, reason);
+    this.registry.write(inst, () => this.storage.queues.setState(q.id, to, reason));
   }
 
   private moveRecipient(r: RecipientRow, to: RecipientState, patch: Partial<Pick<RecipientRow, 'jid' | 'message_id' | 'error' | 'attempts'>> = {}): void {
@@ -221,10 +222,10 @@ export class QueueRunner {
       }
       if (state === 'waiting') {
         // The hold is over by itself: say so, with what it was waiting for.
-        this.move(q, 'running');
+        this.move(inst, q, 'running');
         this.events.action(inst, q, 'resume', q.reason);
       } else if (state === 'queued') {
-        this.move(q, 'running');
+        this.move(inst, q, 'running');
       }
       try {
         const prepared = await this.prepare(inst, q, next, options);
@@ -256,7 +257,7 @@ export class QueueRunner {
     const after = this.storage.queues.get(queueId);
     const inst = after && this.instanceOf(after);
     if (after?.state === 'pausing' && inst) {
-      this.move(after, 'paused', after.reason);
+      this.move(inst, after, 'paused', after.reason);
       this.events.action(inst, after, 'pause', after.reason);
     }
   }
@@ -264,7 +265,7 @@ export class QueueRunner {
   /** A queue that cannot go on now: says so once with paused.queue and a reason. */
   private hold(inst: LiveInstance, q: QueueRow, reason: string): void {
     if (q.state === 'waiting' && q.reason === reason) return;
-    this.move(q, 'waiting', reason);
+    this.move(inst, q, 'waiting', reason);
     this.events.action(inst, q, 'pause', reason);
   }
 
@@ -393,7 +394,7 @@ export class QueueRunner {
   }
 
   private complete(inst: LiveInstance, q: QueueRow): void {
-    this.move(q, 'completed');
+    this.move(inst, q, 'completed');
     this.events.completed(inst, q);
     // The finished queue is cleared, as the contract says, right after COMPLETED.
     this.events.action(inst, q, 'delete', 'completed');

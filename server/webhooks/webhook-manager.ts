@@ -68,6 +68,14 @@ export class WebhookManager {
   }
 
   /** In a cluster: workers run only for the instances this node holds (`adopt`, `disown`). */
+  /**
+   * A webhook command's write: fenced when this node holds the instance (FencedOutError
+   * when the store took a newer token), a plain transaction when nobody here runs it.
+   */
+  private edit<T>(instanceId: InstanceId, fn: () => T): T {
+    return this.runsHere(instanceId) ? this.storage.write(instanceId, fn) : this.storage.transaction(fn);
+  }
+
   placeWith(runsHere: (id: InstanceId) => boolean): void {
     this.runsHere = runsHere;
   }
@@ -110,27 +118,31 @@ export class WebhookManager {
     const existing = this.storage.webhooks.listByInstance(instanceId).find(w => !w.global && w.url === args.url);
     let row: WebhookRow;
     if (existing) {
-      this.storage.webhooks.update(existing.id, {
-        ...(args.events ? { events } : {}),
-        ...(args.enabled !== undefined ? { enabled: args.enabled ? 1 : 0 } : {}),
-        ...(args.secret ? { secret: args.secret } : {})
-      });
+      this.edit(instanceId, () =>
+        this.storage.webhooks.update(existing.id, {
+          ...(args.events ? { events } : {}),
+          ...(args.enabled !== undefined ? { enabled: args.enabled ? 1 : 0 } : {}),
+          ...(args.secret ? { secret: args.secret } : {})
+        })
+      );
       row = this.storage.webhooks.get(existing.id)!;
       if (this.runsHere(row.instance_id)) this.workerFor(row).reset();
     } else {
       if (this.storage.webhooks.listByInstance(instanceId).filter(w => !w.global).length >= MAX_PER_INSTANCE) {
         throw new Errors.badRequest(`an instance has at most ${MAX_PER_INSTANCE} webhooks`);
       }
-      row = this.storage.webhooks.create({
-        id: randomUUID(),
-        instance_id: instanceId,
-        url: args.url,
-        events,
-        enabled: args.enabled === false ? 0 : 1,
-        secret: args.secret ?? newWebhookSecret(),
-        // A new webhook receives what happens from now on; redeliver reaches back.
-        cursor: this.storage.events.lastSeq(instanceId)
-      });
+      row = this.edit(instanceId, () =>
+        this.storage.webhooks.create({
+          id: randomUUID(),
+          instance_id: instanceId,
+          url: args.url,
+          events,
+          enabled: args.enabled === false ? 0 : 1,
+          secret: args.secret ?? newWebhookSecret(),
+          // A new webhook receives what happens from now on; redeliver reaches back.
+          cursor: this.storage.events.lastSeq(instanceId)
+        })
+      );
       if (this.runsHere(row.instance_id)) this.workerFor(row).wake();
     }
     const { global: _global, lastError: _lastError, lastDeliveredSeq: _seq, pending: _pending, ...webhook } = this.info(row);
@@ -150,7 +162,7 @@ export class WebhookManager {
       this.workers.delete(id);
       this.byInstance.get(instanceId)?.delete(worker);
     }
-    this.storage.webhooks.delete(id);
+    this.edit(instanceId, () => this.storage.webhooks.delete(id));
     return { deleted: id };
   }
 
@@ -171,7 +183,7 @@ export class WebhookManager {
     const row = this.own(instanceId, id);
     const last = this.storage.events.lastSeq(instanceId);
     if (fromSeq > last) throw new Errors.badRequest(`fromSeq ${fromSeq} is after the last event (${last})`);
-    this.storage.webhooks.rewind(id, fromSeq);
+    this.edit(instanceId, () => this.storage.webhooks.rewind(id, fromSeq));
     if (this.runsHere(row.instance_id)) this.workerFor(row).reset();
     return this.info(this.storage.webhooks.get(id)!);
   }

@@ -1,4 +1,7 @@
+import pino from 'pino';
 import { createStorage, FencedOutError, type Storage } from '../../storage/index.js';
+import type { Principal } from '../../server/auth/principal.js';
+import { WebhookManager } from '../../server/webhooks/webhook-manager.js';
 import { addInstance, eachBackend, type TempDatabase } from './temp-database.js';
 
 /**
@@ -135,5 +138,70 @@ eachBackend(backend => {
     ).toThrow(FencedOutError);
     expect(jids()).toEqual(['1@s.whatsapp.net']);
     expect(a.events.lastSeq(id)).toBe(1);
+  });
+  /** Node a took the lease first (1), node b took it next (2): a's writes are the stale ones. */
+  const handOver = () => {
+    fence();
+    tokens.a = 1;
+    tokens.b = 2;
+    commit(a, '1@s.whatsapp.net');
+    commit(b, '2@s.whatsapp.net');
+  };
+
+  test("a queue's own state move is refused and leaves the queue as the newer holder moved it", async () => {
+    const q = a.queues.create({ id: 'q1', instance_id: id, state: 'queued', message: '{}', options: '{}', total: 1 }, ['15550001']);
+    handOver();
+    b.write(id, () => b.queues.setState(q.id, 'running'));
+    expect(() => a.write(id, () => a.queues.setState(q.id, 'completed'))).toThrow(FencedOutError);
+    expect(() => a.write(id, () => a.queues.setState(q.id, 'paused', 'paused by a user'))).toThrow(FencedOutError);
+    const row = b.queues.get(q.id)!;
+    expect([row.state, row.reason]).toEqual(['running', null]);
+    await Promise.resolve();
+    expect(refusedBy).toEqual({ a: [id, id], b: [] });
+  });
+
+  test("media's stored flag is refused under a smaller token and stays unset", () => {
+    a.media.register({
+      instance_id: id,
+      message_id: 'M1',
+      chat_jid: '1@s.whatsapp.net',
+      from_me: 0,
+      media_type: 'image',
+      mimetype: 'image/jpeg',
+      file_length: 3,
+      sha256: 'ab'.repeat(32),
+      stored: false
+    });
+    handOver();
+    expect(() => a.write(id, () => a.media.markStored(id, 'M1'))).toThrow(FencedOutError);
+    expect(b.media.get(id, 'M1')!.stored_at).toBeNull();
+    b.write(id, () => b.media.markStored(id, 'M1'));
+    expect(b.media.get(id, 'M1')!.stored_at).not.toBeNull();
+  });
+
+  test("an instance's settings written by a command are refused under a smaller token", () => {
+    b.instanceSettings.set(id, { alwaysOnline: false });
+    handOver();
+    expect(() => a.write(id, () => a.instanceSettings.set(id, { alwaysOnline: true }))).toThrow(FencedOutError);
+    expect(b.instanceSettings.get(id)).toEqual({ alwaysOnline: false });
+  });
+
+  test('webhook.set, webhook.delete and webhook.redeliver on a node fenced out change no webhook', async () => {
+    const delivery = { maxAttempts: 1, timeoutMs: 1000, backoffBaseMs: 10, backoffMaxMs: 10, pageSize: 10 };
+    const manager = (s: Storage) => {
+      const m = new WebhookManager(s, delivery, true, pino({ level: 'silent' }));
+      m.placeWith(() => true);
+      return m;
+    };
+    const admin: Principal = { kind: 'admin' };
+    const [onA, onB] = [manager(a), manager(b)];
+    handOver();
+    const { webhook } = await onB.set(id, { instance: 'alpha', url: 'http://127.0.0.1:9/b' }, admin);
+    await expect(onA.set(id, { instance: 'alpha', url: 'http://127.0.0.1:9/a' }, admin)).rejects.toThrow(FencedOutError);
+    await expect(onA.set(id, { instance: 'alpha', url: 'http://127.0.0.1:9/b', enabled: false }, admin)).rejects.toThrow(FencedOutError);
+    await expect(onA.delete(id, webhook.id)).rejects.toThrow(FencedOutError);
+    expect(() => onA.redeliver(id, webhook.id, 1)).toThrow(FencedOutError);
+    expect(b.webhooks.listByInstance(id).map(w => [w.url, w.enabled, w.cursor])).toEqual([['http://127.0.0.1:9/b', 1, 2]]);
+    await Promise.all([onA.close(), onB.close()]);
   });
 });
