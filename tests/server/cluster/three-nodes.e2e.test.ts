@@ -45,7 +45,6 @@ describe.each(['sqlite', 'postgres'] as const)('three nodes on %s', store => {
   });
   afterAll(async () => {
     closers.forEach(close => close());
-    if (process.env.DUMP) for (const [node, hub] of hubs) (await import('node:fs')).writeFileSync(`/tmp/three-${store}-${node}.log`, hub.stdout() + hub.stderr());
     for (const hub of hubs.values()) await hub.stop('SIGKILL');
     await sim?.stop();
     await redis?.stop();
@@ -125,7 +124,6 @@ describe.each(['sqlite', 'postgres'] as const)('three nodes on %s', store => {
     const reopened = (name: string) => client.of('connection.update').some(e => e.instance.name === name && e.data.state === 'open' && e.seq > lastOpen.get(name)!);
     await until('every instance of the dead node open again', () => doomed.every(reopened), TAKEOVER_MS + 15_000);
     const takeoverMs = Date.now() - killedAt;
-    if (process.env.DUMP) process.stderr.write(`takeover of ${doomed.length} instances on ${store}: ${takeoverMs} ms\n`);
     expect({ takeoverMs, within: takeoverMs <= TAKEOVER_MS }).toEqual({ takeoverMs, within: true });
     const after = await ownersByInstance(hubs);
     for (const name of doomed) expect(after.get(name)).toHaveLength(1);
