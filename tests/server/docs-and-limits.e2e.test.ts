@@ -1,6 +1,6 @@
 import { COMMAND_NAMES } from '../../protocol/index.js';
 import type { WhatsAppSimulator } from '../../simulator/simulator.js';
-import { EventClient, startHub, type TestHub } from '../helpers/hub.js';
+import { ADMIN_KEY, EventClient, startHub, type TestHub } from '../helpers/hub.js';
 import { startSimulator } from '../helpers/simulator.js';
 
 let sim: WhatsAppSimulator;
@@ -41,4 +41,14 @@ test('commands beyond the per-instance rate answer 429 in the error shape; other
   expect(limited.length).toBeGreaterThan(0);
   for (const x of limited) expect(x.error).toEqual({ status: 429, error: 'Too Many Requests', message: 'too many requests' });
   expect((await hub.request('GET', '/instance/connectionState/calm', undefined, b.json.token)).status).toBe(200);
+});
+
+test('a multipart body is read only by message.sendMedia: another route answers 415 in the error shape', async () => {
+  await hub.request('POST', '/instance/create', { instanceName: 'forms' });
+  const form = new FormData();
+  form.append('number', '5511999999999');
+  form.append('text', 'hi');
+  const res = await fetch(`${hub.url}/message/sendText/forms`, { method: 'POST', headers: { apikey: ADMIN_KEY }, body: form });
+  expect(res.status).toBe(415);
+  expect(await res.json()).toEqual({ status: 415, error: 'Unsupported Media Type', message: expect.any(String) });
 });
