@@ -41,11 +41,21 @@ export async function pairInstances(
       tokens.set(name, created.json.token as string);
       const ack = await (subscribing = subscribing.then(() => client.emit('subscribe', { instance: name })));
       if (!ack.ok) throw new Error(`subscribe ${name} failed: ${JSON.stringify(ack)}`);
-      await opts.ready?.(name);
-      const connect = await hub.request('GET', `/instance/connect/${name}`);
-      if (connect.status !== 200) throw new Error(`connect ${name} failed: ${JSON.stringify(connect.json)}`);
-      const qr = await client.waitFor('qrcode.updated', e => e.instance.name === name, timeoutMs);
-      await sim.scan(phone, qr.data.qrcode.code);
+      // A pairing whose connection ends before the phone's scan lands (in a cluster: the lease
+      // moved, or a starved node stepped down) needs a new connect and a new QR, as for a user.
+      for (let attempt = 1; ; attempt++) {
+        await opts.ready?.(name);
+        const shown = client.of('qrcode.updated').length;
+        const connect = await hub.request('GET', `/instance/connect/${name}`);
+        if (connect.status !== 200) throw new Error(`connect ${name} failed: ${JSON.stringify(connect.json)}`);
+        const qr = await client.waitFor('qrcode.updated', e => e.instance.name === name && client.of('qrcode.updated').indexOf(e) >= shown, timeoutMs);
+        try {
+          await sim.scan(phone, qr.data.qrcode.code);
+          break;
+        } catch (err) {
+          if (attempt === 3) throw err;
+        }
+      }
       await client.waitFor('connection.update', e => e.instance.name === name && e.data.state === 'open', timeoutMs);
   };
   // A few at a time: each pairing costs its node CPU, and a node starved long enough steps down from its leases.

@@ -54,6 +54,11 @@ describe.each(['sqlite', 'postgres'] as const)('nodes on %s', store => {
     await hubClient(urlOf(owner!)).request('GET', '/instance/connect/frozen', undefined, token);
     await sim.scan(PHONE, (await client.waitFor('qrcode.updated')).data.qrcode.code);
     const opened = await client.waitFor('connection.update', e => e.data.state === 'open');
+    // Frozen once the login's own writes (keys, app state) are done: on a shared SQLite file a node
+    // frozen inside a write transaction holds the file's write lock, and no other node can write
+    // until it resumes (docs/SCALING.md); PostgreSQL ends such a session after PG_QUERY_TIMEOUT_MS.
+    const first = await sim.sendText(PHONE, CONTACT, 'before the freeze');
+    await client.waitFor('new.message', e => JSON.stringify(e.data).includes(first.messageId), 30_000);
 
     const frozen = hubs.get(owner!)!;
     frozen.child.kill('SIGSTOP');

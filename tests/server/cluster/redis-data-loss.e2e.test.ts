@@ -24,7 +24,8 @@ type Redis = ReturnType<typeof createClient>;
  * decides: the new claim's token is above the one the store took, so the old
  * holder's next write is refused there and it steps down.
  */
-describe.each(['sqlite', 'postgres'] as const)('nodes on %s', store => {
+// On PostgreSQL, the store of nodes on several machines; the other cluster tests run on a shared SQLite file as well.
+describe.each(['postgres'] as const)('nodes on %s', store => {
   let redis: TestRedis;
   let client: Redis;
   let sim: WhatsAppSimulator;

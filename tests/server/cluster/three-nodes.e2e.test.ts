@@ -21,7 +21,8 @@ const contactOf = (phone: string) => String(Number(phone) + 1);
 const phoneOf = (name: string) => accounts.find(a => a.name === name)!.phone;
 const idOf = (e: EventEnvelope) => (e.data as { header: { messageId: string } }).header.messageId;
 
-describe.each(['sqlite', 'postgres'] as const)('three nodes on %s', store => {
+// On PostgreSQL, the store of nodes on several machines; the other cluster tests run on a shared SQLite file as well.
+describe.each(['postgres'] as const)('three nodes on %s', store => {
   let redis: TestRedis;
   let sim: WhatsAppSimulator;
   let dir: ReturnType<typeof tempDir>;
